@@ -1,0 +1,35 @@
+//! The wolfBoot manifest header: what an image says about itself.
+//!
+//! A wolfBoot image is a header of `IMAGE_HEADER_SIZE` bytes (256 by default,
+//! larger powers of two when keys or signatures need the room) followed by the
+//! firmware payload. The header starts with the magic `WOLF` and the payload
+//! size, then carries type-length-value fields: version, timestamp, image
+//! type, public-key hint, digest, signature and any custom fields.
+//!
+//! * [`wire`]: the numbers of the format, each with its meaning.
+//! * [`ImageHeader`]: a zero-copy, panic-free view of a header in a byte slice.
+//! * [`Image`]: a header plus the payload it announces.
+//! * [`HeaderBuilder`] (feature `alloc`): lays out a header exactly as
+//!   wolfBoot's `sign` tool does, for host-side signing.
+#![no_std]
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+#[cfg(feature = "alloc")]
+extern crate alloc;
+
+pub mod wire;
+
+mod error;
+mod header;
+mod types;
+
+#[cfg(feature = "alloc")]
+mod builder;
+
+pub use error::HeaderError;
+pub use header::{DigestField, Image, ImageHeader, Tlv, Tlvs};
+pub use types::{AuthType, DeltaInfo, HashAlgorithm, ImageType};
+
+#[cfg(feature = "alloc")]
+pub use builder::{BuildError, HeaderBuilder, UnsignedHeader};

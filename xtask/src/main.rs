@@ -1,0 +1,45 @@
+//! `cargo xtask <command>`: the project's chores in plain Rust.
+//!
+//! Every step prints the command it runs; a failing step stops the run with
+//! the step named and a non-zero exit.
+
+mod steps;
+
+use std::process::ExitCode;
+
+const USAGE: &str = "\
+usage: cargo xtask <command> [options]
+
+commands:
+  test                 fmt check, clippy -D warnings, every test (what CI runs)
+  demo                 the update story on the sim board: sign, boot, update, roll back
+  build --board NAME   build bootloader, test app, signed images and factory image
+  bench                verify/sign timings and flash operations per update
+  help                 this text";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let Some(cmd) = args.first() else {
+        eprintln!("{USAGE}");
+        return ExitCode::from(2);
+    };
+    let rest = &args[1..];
+    let result = match cmd.as_str() {
+        "test" => steps::test(rest),
+        "demo" => steps::demo(rest),
+        "build" => steps::build(rest),
+        "bench" => steps::bench(rest),
+        "help" | "--help" | "-h" => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        other => Err(format!("unknown command `{other}`\n{USAGE}")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
