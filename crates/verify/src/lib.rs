@@ -1,0 +1,73 @@
+//! Verification of wolfBoot images: the checks a bootloader makes before it
+//! trusts a firmware image, byte-compatible with wolfBoot's `image.c`.
+//!
+//! An image is a manifest header (see [`wolfboot_image_format`]) followed by
+//! the payload. It is accepted when its digest matches the header prefix and
+//! payload, its public-key hint names a key of the [`Keystore`] allowed to
+//! sign for the image's partition, and its signature over the digest checks
+//! out with that key.
+//!
+//! # Table of contents
+//!
+//! * [`hash`]: streaming digests ([`ImageHasher`]) and key hints ([`key_hint`]).
+//! * [`source`]: where image bytes come from ([`ImageSource`]): a slice, or a
+//!   flash partition read in small chunks ([`FlashSource`]).
+//! * [`keystore`]: trusted public keys ([`KeySlot`], [`Keystore`]) and
+//!   wolfBoot's binary key slot format ([`parse_keystore_slot`]).
+//! * [`signature`]: one signature check per algorithm ([`verify_signature`]).
+//! * [`image`]: the whole verification ([`verify_image`],
+//!   [`verify_image_bytes`], [`verify_integrity`]).
+//! * [`error`]: every way verification can fail ([`VerifyError`]).
+//!
+//! # Features
+//!
+//! Each algorithm is behind a feature named after it, so that a bootloader
+//! links only what it uses: hashes `sha256`, `sha384`, `sha3` (SHA3-384);
+//! signatures `ed25519`, `ed448`, `ecc256`, `ecc384`, `ecc521`, `rsa2048`,
+//! `rsa3072`, `rsa4096`, and `rsapss` (PSS padding for the enabled RSA key
+//! sizes). `all` enables every one of them, `std` adds `std::error::Error`.
+//! An image that needs a disabled algorithm is refused with
+//! [`VerifyError::UnsupportedAlgorithm`] or [`VerifyError::UnsupportedHash`].
+//!
+//! The crate is `no_std`, never panics and does not allocate, except for
+//! RSA: the `rsa` crate works on heap-allocated big integers, so the RSA
+//! features enable `alloc` and the firmware must provide a global allocator.
+#![no_std]
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::panic
+    )
+)]
+
+#[cfg(feature = "alloc")]
+extern crate alloc;
+#[cfg(feature = "std")]
+extern crate std;
+
+pub mod error;
+pub mod hash;
+pub mod image;
+pub mod keystore;
+pub mod signature;
+pub mod source;
+
+pub use error::{KeystoreError, SourceError, VerifyError};
+pub use hash::{key_hint, Digest, ImageHasher, MAX_DIGEST_LEN};
+pub use image::{
+    read_header, verify_image, verify_image_bytes, verify_integrity, verify_parsed, VerifiedImage,
+    VerifyOptions,
+};
+pub use keystore::{
+    parse_keystore, parse_keystore_slot, KeySlot, Keystore, KeystoreSlots, ALL_PARTITIONS,
+    KEYSTORE_SLOT_HEADER_LEN,
+};
+pub use signature::{is_supported, verify_signature, RsaEncoding, VerifyPolicy};
+pub use source::{FlashSource, ImageSource};
+
+pub use wolfboot_image_format::{AuthType, HashAlgorithm, ImageType};

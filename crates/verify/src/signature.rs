@@ -1,0 +1,293 @@
+//! Signature checks, one per algorithm, over an image digest.
+//!
+//! What wolfBoot signs is the digest itself:
+//!
+//! * Ed25519 and Ed448 (empty context) take the digest bytes as the message.
+//! * ECDSA takes the digest as the prehash; the signature is raw `r || s`,
+//!   each zero-padded to the field size (32, 48 or 66 bytes). A digest shorter
+//!   than the curve order (SHA-256 with P-384 or P-521) is used as the
+//!   integer as is.
+//! * RSA PKCS#1 v1.5 pads either the raw digest (wolfBoot's default) or its
+//!   DER `DigestInfo` (`--rsa*enc` signing); see [`RsaEncoding`].
+//! * RSA-PSS uses MGF1 with the image hash and a salt as long as the digest
+//!   (SHA-256 and SHA-384 only).
+//!
+//! Every function here needs only the algorithm's own feature; an algorithm
+//! that is not enabled yields [`VerifyError::UnsupportedAlgorithm`].
+
+use wolfboot_image_format::{AuthType, HashAlgorithm};
+
+use crate::error::VerifyError;
+
+/// How RSA PKCS#1 v1.5 signatures encode the digest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RsaEncoding {
+    /// The bare digest after the padding (wolfBoot's default `--rsa2048`).
+    RawDigest,
+    /// A DER `DigestInfo` wrapping the digest (`--rsa2048enc`,
+    /// `WOLFBOOT_RSA_ENCODED` builds).
+    DigestInfo,
+    /// Accept either (host tools).
+    #[default]
+    Either,
+}
+
+/// Choices a build makes about acceptable signatures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct VerifyPolicy {
+    /// Digest encoding of RSA PKCS#1 v1.5 signatures.
+    pub rsa_encoding: RsaEncoding,
+}
+
+impl VerifyPolicy {
+    /// Accept both RSA encodings.
+    pub const fn new() -> Self {
+        VerifyPolicy {
+            rsa_encoding: RsaEncoding::Either,
+        }
+    }
+}
+
+/// Whether this build can verify signatures of this auth type.
+/// ([`AuthType::None`] has no signature and counts as unsupported here.)
+pub fn is_supported(auth: AuthType) -> bool {
+    let pss = cfg!(feature = "rsapss");
+    match auth {
+        AuthType::Ed25519 => cfg!(feature = "ed25519"),
+        AuthType::Ed448 => cfg!(feature = "ed448"),
+        AuthType::Ecc256 => cfg!(feature = "ecc256"),
+        AuthType::Ecc384 => cfg!(feature = "ecc384"),
+        AuthType::Ecc521 => cfg!(feature = "ecc521"),
+        AuthType::Rsa2048 => cfg!(feature = "rsa2048"),
+        AuthType::Rsa3072 => cfg!(feature = "rsa3072"),
+        AuthType::Rsa4096 => cfg!(feature = "rsa4096"),
+        AuthType::RsaPss2048 => pss && cfg!(feature = "rsa2048"),
+        AuthType::RsaPss3072 => pss && cfg!(feature = "rsa3072"),
+        AuthType::RsaPss4096 => pss && cfg!(feature = "rsa4096"),
+        AuthType::None | AuthType::Lms | AuthType::Xmss | AuthType::MlDsa => false,
+    }
+}
+
+/// Check `sig` over `digest` (made with `hash`) with `pubkey` (as the
+/// keystore stores it) for the algorithm `auth`.
+///
+/// Errors: [`VerifyError::UnsupportedAlgorithm`] for an algorithm this build
+/// lacks, [`VerifyError::UnsupportedHash`] for RSA-PSS with SHA3-384,
+/// [`VerifyError::BadTlvLength`] when `digest` is not `hash`'s length,
+/// [`VerifyError::BadPublicKey`] when the key cannot be decoded or does not
+/// have the algorithm's size, [`VerifyError::BadSignature`] otherwise.
+pub fn verify_signature(
+    auth: AuthType,
+    pubkey: &[u8],
+    hash: HashAlgorithm,
+    digest: &[u8],
+    sig: &[u8],
+    policy: &VerifyPolicy,
+) -> Result<(), VerifyError> {
+    if digest.len() != hash.digest_len() {
+        return Err(VerifyError::BadTlvLength(hash.tlv()));
+    }
+    if !is_supported(auth) {
+        return Err(VerifyError::UnsupportedAlgorithm(auth.code()));
+    }
+    let _ = (pubkey, sig, policy);
+    match auth {
+        #[cfg(feature = "ed25519")]
+        AuthType::Ed25519 => ed25519(pubkey, digest, sig),
+        #[cfg(feature = "ed448")]
+        AuthType::Ed448 => ed448(pubkey, digest, sig),
+        #[cfg(feature = "ecc256")]
+        AuthType::Ecc256 => ecc::p256(pubkey, digest, sig),
+        #[cfg(feature = "ecc384")]
+        AuthType::Ecc384 => ecc::p384(pubkey, digest, sig),
+        #[cfg(feature = "ecc521")]
+        AuthType::Ecc521 => ecc::p521(pubkey, digest, sig),
+        #[cfg(any(feature = "rsa2048", feature = "rsa3072", feature = "rsa4096"))]
+        AuthType::Rsa2048
+        | AuthType::Rsa3072
+        | AuthType::Rsa4096
+        | AuthType::RsaPss2048
+        | AuthType::RsaPss3072
+        | AuthType::RsaPss4096 => rsa::verify(auth, pubkey, hash, digest, sig, policy),
+        _ => Err(VerifyError::UnsupportedAlgorithm(auth.code())),
+    }
+}
+
+#[cfg(feature = "ed25519")]
+fn ed25519(pubkey: &[u8], digest: &[u8], sig: &[u8]) -> Result<(), VerifyError> {
+    use ed25519_dalek::{Signature, Verifier, VerifyingKey};
+    let key: &[u8; 32] = pubkey.try_into().map_err(|_| VerifyError::BadPublicKey)?;
+    let key = VerifyingKey::from_bytes(key).map_err(|_| VerifyError::BadPublicKey)?;
+    let sig: &[u8; 64] = sig.try_into().map_err(|_| VerifyError::BadSignature)?;
+    key.verify(digest, &Signature::from_bytes(sig))
+        .map_err(|_| VerifyError::BadSignature)
+}
+
+#[cfg(feature = "ed448")]
+fn ed448(pubkey: &[u8], digest: &[u8], sig: &[u8]) -> Result<(), VerifyError> {
+    use ed448_goldilocks::{Signature, VerifyingKey};
+    let key: &[u8; 57] = pubkey.try_into().map_err(|_| VerifyError::BadPublicKey)?;
+    let key = VerifyingKey::from_bytes(key).map_err(|_| VerifyError::BadPublicKey)?;
+    let sig: &[u8; 114] = sig.try_into().map_err(|_| VerifyError::BadSignature)?;
+    key.verify_raw(&Signature::from_bytes(sig), digest)
+        .map_err(|_| VerifyError::BadSignature)
+}
+
+#[cfg(any(feature = "ecc256", feature = "ecc384", feature = "ecc521"))]
+mod ecc {
+    //! ECDSA over the NIST curves with raw X||Y keys and raw r||s signatures.
+
+    use crate::error::VerifyError;
+
+    /// SEC1 uncompressed point `04 || X || Y` from the raw key, on the stack.
+    fn sec1<const N: usize>(raw: &[u8]) -> Result<[u8; N], VerifyError> {
+        let mut out = [0u8; N];
+        let (tag, rest) = out.split_first_mut().ok_or(VerifyError::BadPublicKey)?;
+        if raw.len() != rest.len() {
+            return Err(VerifyError::BadPublicKey);
+        }
+        *tag = 0x04;
+        rest.copy_from_slice(raw);
+        Ok(out)
+    }
+
+    macro_rules! curve_impl {
+        ($name:ident, $krate:ident, $field:expr) => {
+            pub(super) fn $name(
+                pubkey: &[u8],
+                digest: &[u8],
+                sig: &[u8],
+            ) -> Result<(), VerifyError> {
+                use $krate::ecdsa::signature::hazmat::PrehashVerifier;
+                use $krate::ecdsa::{Signature, VerifyingKey};
+                let point = sec1::<{ 1 + 2 * $field }>(pubkey)?;
+                let key =
+                    VerifyingKey::from_sec1_bytes(&point).map_err(|_| VerifyError::BadPublicKey)?;
+                if sig.len() != 2 * $field {
+                    return Err(VerifyError::BadSignature);
+                }
+                let sig = Signature::from_slice(sig).map_err(|_| VerifyError::BadSignature)?;
+                key.verify_prehash(digest, &sig)
+                    .map_err(|_| VerifyError::BadSignature)
+            }
+        };
+    }
+
+    #[cfg(feature = "ecc256")]
+    curve_impl!(p256, p256, 32);
+    #[cfg(feature = "ecc384")]
+    curve_impl!(p384, p384, 48);
+    #[cfg(feature = "ecc521")]
+    curve_impl!(p521, p521, 66);
+}
+
+#[cfg(any(feature = "rsa2048", feature = "rsa3072", feature = "rsa4096"))]
+mod rsa {
+    //! RSA PKCS#1 v1.5 and PSS over the digest, keys as DER SubjectPublicKeyInfo.
+
+    use alloc::boxed::Box;
+    use rsa::pkcs8::DecodePublicKey;
+    use rsa::traits::PublicKeyParts;
+    use rsa::{Pkcs1v15Sign, PublicKey};
+    use wolfboot_image_format::{AuthType, HashAlgorithm};
+
+    use super::{RsaEncoding, VerifyPolicy};
+    use crate::error::VerifyError;
+    use crate::keystore::{der_trim, rsa_bits};
+
+    /// DER `DigestInfo` header before a digest of each algorithm.
+    fn digest_info_prefix(hash: HashAlgorithm) -> &'static [u8] {
+        match hash {
+            HashAlgorithm::Sha256 => &[
+                0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02,
+                0x01, 0x05, 0x00, 0x04, 0x20,
+            ],
+            HashAlgorithm::Sha384 => &[
+                0x30, 0x41, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02,
+                0x02, 0x05, 0x00, 0x04, 0x30,
+            ],
+            HashAlgorithm::Sha3_384 => &[
+                0x30, 0x41, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02,
+                0x09, 0x05, 0x00, 0x04, 0x30,
+            ],
+        }
+    }
+
+    fn pss(auth: AuthType) -> bool {
+        matches!(
+            auth,
+            AuthType::RsaPss2048 | AuthType::RsaPss3072 | AuthType::RsaPss4096
+        )
+    }
+
+    pub(super) fn verify(
+        auth: AuthType,
+        pubkey: &[u8],
+        hash: HashAlgorithm,
+        digest: &[u8],
+        sig: &[u8],
+        policy: &VerifyPolicy,
+    ) -> Result<(), VerifyError> {
+        // The caller checked that this key size is enabled.
+        let bits = rsa_bits(auth).ok_or(VerifyError::UnsupportedAlgorithm(auth.code()))?;
+        let der = der_trim(pubkey).ok_or(VerifyError::BadPublicKey)?;
+        let key = PublicKey::from_public_key_der(der).map_err(|_| VerifyError::BadPublicKey)?;
+        if key.n().bit_width() as usize != bits {
+            return Err(VerifyError::BadPublicKey);
+        }
+        if sig.len() != bits / 8 {
+            return Err(VerifyError::BadSignature);
+        }
+        if pss(auth) {
+            return verify_pss(auth, &key, hash, digest, sig);
+        }
+        let raw = || {
+            key.verify(Pkcs1v15Sign::new_unprefixed(), digest, sig)
+                .is_ok()
+        };
+        let info = || {
+            let scheme = Pkcs1v15Sign {
+                hash_len: Some(digest.len()),
+                prefix: Box::from(digest_info_prefix(hash)),
+            };
+            key.verify(scheme, digest, sig).is_ok()
+        };
+        let ok = match policy.rsa_encoding {
+            RsaEncoding::RawDigest => raw(),
+            RsaEncoding::DigestInfo => info(),
+            RsaEncoding::Either => raw() || info(),
+        };
+        if ok {
+            Ok(())
+        } else {
+            Err(VerifyError::BadSignature)
+        }
+    }
+
+    #[cfg(feature = "rsapss")]
+    fn verify_pss(
+        _auth: AuthType,
+        key: &PublicKey,
+        hash: HashAlgorithm,
+        digest: &[u8],
+        sig: &[u8],
+    ) -> Result<(), VerifyError> {
+        let res = match hash {
+            HashAlgorithm::Sha256 => key.pss_verify_prehash::<sha2::Sha256>(digest, sig),
+            HashAlgorithm::Sha384 => key.pss_verify_prehash::<sha2::Sha384>(digest, sig),
+            HashAlgorithm::Sha3_384 => return Err(VerifyError::UnsupportedHash(hash)),
+        };
+        res.map_err(|_| VerifyError::BadSignature)
+    }
+
+    #[cfg(not(feature = "rsapss"))]
+    fn verify_pss(
+        auth: AuthType,
+        _key: &PublicKey,
+        _hash: HashAlgorithm,
+        _digest: &[u8],
+        _sig: &[u8],
+    ) -> Result<(), VerifyError> {
+        Err(VerifyError::UnsupportedAlgorithm(auth.code()))
+    }
+}
