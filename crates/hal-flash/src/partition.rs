@@ -1,0 +1,288 @@
+//! Partitions: bounds-checked windows over a flash, and the wolfBoot layout.
+
+use core::fmt;
+
+use crate::flash::Flash;
+use crate::set::{Device, FlashFault, FlashSet};
+
+/// wolfBoot partition identifiers (`PART_BOOT` 0, `PART_UPDATE` 1, `PART_SWAP` 2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum PartitionId {
+    /// The partition the firmware runs from.
+    Boot = 0,
+    /// Where a new image is staged, and the old one is kept as backup.
+    Update = 1,
+    /// One sector of scratch space for the three-way swap.
+    Swap = 2,
+}
+
+impl fmt::Display for PartitionId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            PartitionId::Boot => "BOOT",
+            PartitionId::Update => "UPDATE",
+            PartitionId::Swap => "SWAP",
+        })
+    }
+}
+
+/// Error of a partition-relative access.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PartitionError<E> {
+    /// The access does not fit in the partition.
+    OutOfRange,
+    /// The flash failed.
+    Flash(E),
+}
+
+impl<E: fmt::Display> fmt::Display for PartitionError<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PartitionError::OutOfRange => f.write_str("access outside the partition"),
+            PartitionError::Flash(e) => write!(f, "flash error: {e}"),
+        }
+    }
+}
+
+/// A window `[offset, offset + size)` of a device. All offsets given to its
+/// methods are relative to the partition start and checked against its size.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Partition {
+    /// Device the partition lives on.
+    pub device: Device,
+    /// Absolute start offset on the device.
+    pub offset: u32,
+    /// Size in bytes.
+    pub size: u32,
+}
+
+impl Partition {
+    /// A partition of `size` bytes at `offset` on `device`.
+    pub const fn new(device: Device, offset: u32, size: u32) -> Self {
+        Partition {
+            device,
+            offset,
+            size,
+        }
+    }
+
+    /// Absolute device offset of `[rel, rel + len)`, if it lies inside the partition.
+    pub fn absolute(&self, rel: u32, len: usize) -> Option<u32> {
+        let len = u32::try_from(len).ok()?;
+        let end = rel.checked_add(len)?;
+        if end > self.size {
+            return None;
+        }
+        self.offset.checked_add(rel)
+    }
+
+    /// Read from a [`FlashSet`] at a partition-relative offset.
+    pub fn read<S: FlashSet + ?Sized>(
+        &self,
+        set: &mut S,
+        rel: u32,
+        buf: &mut [u8],
+    ) -> Result<(), PartitionError<FlashFault>> {
+        let abs = self
+            .absolute(rel, buf.len())
+            .ok_or(PartitionError::OutOfRange)?;
+        set.read(self.device, abs, buf)
+            .map_err(PartitionError::Flash)
+    }
+
+    /// Program a [`FlashSet`] at a partition-relative offset.
+    pub fn write<S: FlashSet + ?Sized>(
+        &self,
+        set: &mut S,
+        rel: u32,
+        data: &[u8],
+    ) -> Result<(), PartitionError<FlashFault>> {
+        let abs = self
+            .absolute(rel, data.len())
+            .ok_or(PartitionError::OutOfRange)?;
+        set.write(self.device, abs, data)
+            .map_err(PartitionError::Flash)
+    }
+
+    /// Erase `[from, to)` (partition-relative) on a [`FlashSet`].
+    pub fn erase<S: FlashSet + ?Sized>(
+        &self,
+        set: &mut S,
+        from: u32,
+        to: u32,
+    ) -> Result<(), PartitionError<FlashFault>> {
+        let len = to.checked_sub(from).ok_or(PartitionError::OutOfRange)?;
+        let abs = self
+            .absolute(from, len as usize)
+            .ok_or(PartitionError::OutOfRange)?;
+        set.erase(self.device, abs, abs + len)
+            .map_err(PartitionError::Flash)
+    }
+
+    /// A bounds-checked view of this partition over one [`Flash`].
+    pub fn view<'a, F: Flash>(&self, flash: &'a mut F) -> PartitionView<'a, F> {
+        PartitionView {
+            flash,
+            partition: *self,
+        }
+    }
+}
+
+/// A [`Partition`] bound to one [`Flash`] device.
+#[derive(Debug)]
+pub struct PartitionView<'a, F> {
+    flash: &'a mut F,
+    partition: Partition,
+}
+
+impl<F: Flash> PartitionView<'_, F> {
+    /// The partition.
+    pub fn partition(&self) -> Partition {
+        self.partition
+    }
+    /// Read at a partition-relative offset.
+    pub fn read(&mut self, rel: u32, buf: &mut [u8]) -> Result<(), PartitionError<F::Error>> {
+        let abs = self
+            .partition
+            .absolute(rel, buf.len())
+            .ok_or(PartitionError::OutOfRange)?;
+        self.flash.read(abs, buf).map_err(PartitionError::Flash)
+    }
+    /// Program at a partition-relative offset.
+    pub fn write(&mut self, rel: u32, data: &[u8]) -> Result<(), PartitionError<F::Error>> {
+        let abs = self
+            .partition
+            .absolute(rel, data.len())
+            .ok_or(PartitionError::OutOfRange)?;
+        self.flash.write(abs, data).map_err(PartitionError::Flash)
+    }
+    /// Erase `[from, to)`, partition-relative.
+    pub fn erase(&mut self, from: u32, to: u32) -> Result<(), PartitionError<F::Error>> {
+        let len = to.checked_sub(from).ok_or(PartitionError::OutOfRange)?;
+        let abs = self
+            .partition
+            .absolute(from, len as usize)
+            .ok_or(PartitionError::OutOfRange)?;
+        self.flash
+            .erase(abs, abs + len)
+            .map_err(PartitionError::Flash)
+    }
+}
+
+/// Why a [`PartitionSet`] was rejected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LayoutError {
+    /// Sector size is zero or not a multiple of a device's erase size.
+    SectorSize,
+    /// A partition size is zero or not a multiple of the sector size.
+    PartitionSize(PartitionId),
+    /// A partition does not start on a sector boundary.
+    Misaligned(PartitionId),
+    /// BOOT and UPDATE differ in size (wolfBoot uses one partition size).
+    SizeMismatch,
+    /// SWAP is not exactly one sector.
+    SwapSize,
+    /// A partition extends beyond its device.
+    OutOfDevice(PartitionId),
+    /// Two partitions on the same device overlap.
+    Overlap(PartitionId, PartitionId),
+    /// The device write size does not divide the sector size.
+    WriteSize,
+}
+
+impl fmt::Display for LayoutError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LayoutError::SectorSize => {
+                f.write_str("sector size is not a multiple of the erase size")
+            }
+            LayoutError::PartitionSize(p) => {
+                write!(f, "{p} size is not a multiple of the sector size")
+            }
+            LayoutError::Misaligned(p) => write!(f, "{p} does not start on a sector boundary"),
+            LayoutError::SizeMismatch => f.write_str("BOOT and UPDATE sizes differ"),
+            LayoutError::SwapSize => f.write_str("SWAP must be exactly one sector"),
+            LayoutError::OutOfDevice(p) => write!(f, "{p} extends beyond its device"),
+            LayoutError::Overlap(a, b) => write!(f, "{a} and {b} overlap"),
+            LayoutError::WriteSize => f.write_str("write size does not divide the sector size"),
+        }
+    }
+}
+
+/// The wolfBoot partition layout: BOOT and UPDATE of equal size, SWAP of one sector.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PartitionSet {
+    /// BOOT partition.
+    pub boot: Partition,
+    /// UPDATE partition.
+    pub update: Partition,
+    /// SWAP partition (one sector).
+    pub swap: Partition,
+    /// wolfBoot's `WOLFBOOT_SECTOR_SIZE`: the swap unit, a multiple of every
+    /// involved device's erase size.
+    pub sector_size: u32,
+}
+
+impl PartitionSet {
+    /// The partition with identifier `id`.
+    pub fn get(&self, id: PartitionId) -> Partition {
+        match id {
+            PartitionId::Boot => self.boot,
+            PartitionId::Update => self.update,
+            PartitionId::Swap => self.swap,
+        }
+    }
+
+    /// Size of BOOT (and UPDATE).
+    pub fn partition_size(&self) -> u32 {
+        self.boot.size
+    }
+
+    /// Check the layout against the devices' geometry.
+    pub fn validate<S: FlashSet + ?Sized>(&self, set: &S) -> Result<(), LayoutError> {
+        let s = self.sector_size;
+        if s == 0 {
+            return Err(LayoutError::SectorSize);
+        }
+        let ids = [PartitionId::Boot, PartitionId::Update, PartitionId::Swap];
+        for id in ids {
+            let p = self.get(id);
+            let g = set.geometry(p.device);
+            if g.erase_size == 0 || !s.is_multiple_of(g.erase_size) {
+                return Err(LayoutError::SectorSize);
+            }
+            if g.write_size == 0 || !s.is_multiple_of(g.write_size) {
+                return Err(LayoutError::WriteSize);
+            }
+            if p.size == 0 || !p.size.is_multiple_of(s) {
+                return Err(LayoutError::PartitionSize(id));
+            }
+            if !p.offset.is_multiple_of(s) {
+                return Err(LayoutError::Misaligned(id));
+            }
+            match p.offset.checked_add(p.size) {
+                Some(end) if end <= g.capacity => {}
+                _ => return Err(LayoutError::OutOfDevice(id)),
+            }
+        }
+        if self.boot.size != self.update.size {
+            return Err(LayoutError::SizeMismatch);
+        }
+        if self.swap.size != s {
+            return Err(LayoutError::SwapSize);
+        }
+        for (i, a) in ids.iter().enumerate() {
+            for b in ids.iter().skip(i + 1) {
+                let (pa, pb) = (self.get(*a), self.get(*b));
+                if pa.device == pb.device
+                    && pa.offset < pb.offset.saturating_add(pb.size)
+                    && pb.offset < pa.offset.saturating_add(pa.size)
+                {
+                    return Err(LayoutError::Overlap(*a, *b));
+                }
+            }
+        }
+        Ok(())
+    }
+}

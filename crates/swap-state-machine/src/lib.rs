@@ -1,0 +1,71 @@
+//! wolfBoot-compatible partition trailer and power-fail-safe swap update.
+//!
+//! * [`constants`] — wolfBoot's numbers (magics, states, sector flags, TLVs).
+//! * [`trailer`] — [`PartitionTrailer`]: magic, [`PartitionState`] and
+//!   per-sector [`SectorFlag`] nibbles at the end of BOOT / UPDATE, byte for
+//!   byte as wolfBoot writes them, including `NVM_FLASH_WRITEONCE` (two
+//!   redundant trailer sectors) and `WOLFBOOT_FLAGS_INVERT` ([`TrailerConfig`]).
+//! * [`image`] — the [`ImageVerifier`] contract and [`ImageInfo`].
+//! * [`boot`] — [`Bootloader::boot`]: the reset-time decision (resume,
+//!   rollback, install, emergency fallback) and the three-way swap through SWAP.
+//! * [`app`] — application-side operations (trigger, success, states) for
+//!   `libwolfboot-rs`.
+//! * `opcount` (feature `opcount`) — flash operation figures.
+//!
+//! # Algorithm
+//!
+//! Follows wolfBoot's `update_flash.c` (2.x, with `wolfBoot_swap_and_final_erase`):
+//! for each image sector, flags in UPDATE's trailer go NEW → SWAPPING
+//! (UPDATE→SWAP copied) → BACKUP (BOOT→UPDATE copied) → UPDATED (SWAP→BOOT
+//! copied); the rest of both partitions is erased; then UPDATE is marked
+//! FINAL_FLAGS, BOOT's trailer erased and set to TESTING, UPDATE's trailer
+//! erased. A reset at any point resumes from the flags.
+//!
+//! # Deliberate differences from wolfBoot
+//!
+//! * **Finishing an interrupted final step boots right away.** wolfBoot uses
+//!   BOOT's state read *before* resuming the final erase, so a cut after BOOT
+//!   became TESTING (or during a rollback) re-runs the swap at once and
+//!   installs the other image again. Here, once the interrupted final erase
+//!   is completed, the image now in BOOT is verified and booted.
+//! * **Rollback marks SUCCESS inside the final step, and this survives
+//!   resets.** wolfBoot writes TESTING and, after the step, SUCCESS if it
+//!   was a rollback — a cut in between leaves the restored image in TESTING,
+//!   to be swapped out again at next reset. Here the final state is chosen
+//!   in the final step itself: SUCCESS when BOOT's version is lower than
+//!   UPDATE's (a rollback or fallback to an older image; not applied with
+//!   `allow_downgrade`, where it cannot be told apart from an update). The
+//!   trailer bytes written are the same as wolfBoot's end state.
+//! * **Resuming does not need UPDATE's header.** wolfBoot returns early when
+//!   UPDATE's header does not open, which a cut while erasing UPDATE's
+//!   sector 0 causes; here an update whose sector 0 is past NEW resumes anyway.
+//! * **Write-once magic write erases the target copy if it is not blank**
+//!   (wolfBoot programs over it unchecked).
+//! * **Chunks that are entirely erased are not programmed** when copying a
+//!   sector (same contents, fewer program operations), and erases are issued
+//!   one sector at a time.
+//! * **Byte-wise trailer writes are read-modify-writes of the device write
+//!   unit**, since flash here has a write granularity.
+//! * **No encryption (`EXT_ENCRYPTED`), delta updates, `FLAGS_HOME`, self-update
+//!   or ELF scattering.** The staging-sector backup of the final step is kept
+//!   (it serves encryption in wolfBoot) so flash contents and operation counts
+//!   match.
+//!
+//! Library code has no `unsafe`, no allocation and no panicking paths on any
+//! flash content.
+#![no_std]
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod app;
+pub mod boot;
+pub mod constants;
+pub mod image;
+#[cfg(feature = "opcount")]
+pub mod opcount;
+pub mod trailer;
+
+pub use boot::{BootAction, BootConfig, BootDecision, BootError, Bootloader, RefuseReason};
+pub use image::{ImageInfo, ImageSource, ImageVerifier, PartitionReader, VerifyError};
+pub use trailer::{PartitionState, PartitionTrailer, SectorFlag, TrailerConfig, TrailerError};
+pub use wolfboot_hal_flash::{Device, FlashFault, FlashSet, Partition, PartitionId, PartitionSet};

@@ -1,0 +1,594 @@
+//! The partition trailer: magic, partition state and per-sector swap flags
+//! kept at the end of BOOT and UPDATE, byte-compatible with wolfBoot.
+//!
+//! Layout (bytes counted back from the end of the partition):
+//!
+//! ```text
+//!   ... | flags[n] ... flags[1] flags[0] | state | 'B' 'O' 'O' 'T' |
+//!          -6-n              -7     -6      -5    -4 .. -1
+//! ```
+//!
+//! `flags[n]` holds sector `2n` in its low nibble and sector `2n+1` in its
+//! high nibble. With `NVM_FLASH_WRITEONCE` the trailer has two copies, in the
+//! last sector and the one before it; every change writes a fresh copy to the
+//! other sector and erases the old one, so no flash word is programmed twice.
+
+use core::fmt;
+
+use wolfboot_hal_flash::{
+    Device, FlashFault, FlashSet, Partition, PartitionError, PartitionId, PartitionSet,
+};
+
+use crate::constants::{
+    sector_flag, sector_flag_inverted, state, state_inverted, TRAILER_FLAGS_FROM_END,
+    TRAILER_MAGIC_FROM_END, TRAILER_STATE_FROM_END, WOLFBOOT_MAGIC_TRAIL,
+};
+
+/// Largest device write size the trailer and copy code handle (bytes).
+pub const MAX_WRITE_SIZE: u32 = 512;
+
+/// Trailer options, wolfBoot's build-time switches as run-time values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct TrailerConfig {
+    /// `NVM_FLASH_WRITEONCE`: redundant two-sector trailer for flash whose
+    /// words may be programmed only once per erase. Applies to partitions on
+    /// the internal device only, as in wolfBoot.
+    pub write_once: bool,
+    /// `WOLFBOOT_FLAGS_INVERT`: flash erases to 0x00, and states and sector
+    /// flags use the inverted encoding.
+    pub flags_invert: bool,
+}
+
+impl TrailerConfig {
+    /// Value of an erased byte in this mode.
+    pub const fn erased_byte(&self) -> u8 {
+        if self.flags_invert {
+            0x00
+        } else {
+            0xFF
+        }
+    }
+}
+
+/// State of a partition, as stored in its trailer state byte.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PartitionState {
+    /// Erased state byte: nothing recorded.
+    New,
+    /// UPDATE: update triggered, to be installed (or being installed).
+    Updating,
+    /// UPDATE: swap finished, trailers being finalized (resumable).
+    FinalFlags,
+    /// BOOT: installed and not yet confirmed; rolled back at next boot.
+    Testing,
+    /// BOOT: confirmed by the application.
+    Success,
+    /// Any other byte value.
+    Unknown(u8),
+}
+
+impl PartitionState {
+    /// The stored byte for this state.
+    pub const fn to_byte(self, flags_invert: bool) -> u8 {
+        match (self, flags_invert) {
+            (PartitionState::New, false) => state::NEW,
+            (PartitionState::Updating, false) => state::UPDATING,
+            (PartitionState::FinalFlags, false) => state::FINAL_FLAGS,
+            (PartitionState::Testing, false) => state::TESTING,
+            (PartitionState::Success, false) => state::SUCCESS,
+            (PartitionState::New, true) => state_inverted::NEW,
+            (PartitionState::Updating, true) => state_inverted::UPDATING,
+            (PartitionState::FinalFlags, true) => state_inverted::FINAL_FLAGS,
+            (PartitionState::Testing, true) => state_inverted::TESTING,
+            (PartitionState::Success, true) => state_inverted::SUCCESS,
+            (PartitionState::Unknown(b), _) => b,
+        }
+    }
+
+    /// Decode a stored byte.
+    pub const fn from_byte(b: u8, flags_invert: bool) -> Self {
+        let all = [
+            PartitionState::New,
+            PartitionState::Updating,
+            PartitionState::FinalFlags,
+            PartitionState::Testing,
+            PartitionState::Success,
+        ];
+        let mut i = 0;
+        while i < all.len() {
+            if all[i].to_byte(flags_invert) == b {
+                return all[i];
+            }
+            i += 1;
+        }
+        PartitionState::Unknown(b)
+    }
+}
+
+impl fmt::Display for PartitionState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PartitionState::New => f.write_str("NEW"),
+            PartitionState::Updating => f.write_str("UPDATING"),
+            PartitionState::FinalFlags => f.write_str("FINAL_FLAGS"),
+            PartitionState::Testing => f.write_str("TESTING"),
+            PartitionState::Success => f.write_str("SUCCESS"),
+            PartitionState::Unknown(b) => write!(f, "unknown ({b:#04x})"),
+        }
+    }
+}
+
+/// Swap progress of one sector (a nibble in the UPDATE trailer).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SectorFlag {
+    /// Untouched.
+    New,
+    /// UPDATE sector copied into SWAP.
+    Swapping,
+    /// BOOT sector copied into UPDATE.
+    Backup,
+    /// SWAP copied into BOOT: done.
+    Updated,
+    /// Any other nibble value.
+    Unknown(u8),
+}
+
+impl SectorFlag {
+    /// The stored nibble.
+    pub const fn to_nibble(self, flags_invert: bool) -> u8 {
+        match (self, flags_invert) {
+            (SectorFlag::New, false) => sector_flag::NEW,
+            (SectorFlag::Swapping, false) => sector_flag::SWAPPING,
+            (SectorFlag::Backup, false) => sector_flag::BACKUP,
+            (SectorFlag::Updated, false) => sector_flag::UPDATED,
+            (SectorFlag::New, true) => sector_flag_inverted::NEW,
+            (SectorFlag::Swapping, true) => sector_flag_inverted::SWAPPING,
+            (SectorFlag::Backup, true) => sector_flag_inverted::BACKUP,
+            (SectorFlag::Updated, true) => sector_flag_inverted::UPDATED,
+            (SectorFlag::Unknown(n), _) => n & 0x0F,
+        }
+    }
+
+    /// Decode a nibble (upper bits ignored).
+    pub const fn from_nibble(n: u8, flags_invert: bool) -> Self {
+        let n = n & 0x0F;
+        let all = [
+            SectorFlag::New,
+            SectorFlag::Swapping,
+            SectorFlag::Backup,
+            SectorFlag::Updated,
+        ];
+        let mut i = 0;
+        while i < all.len() {
+            if all[i].to_nibble(flags_invert) == n {
+                return all[i];
+            }
+            i += 1;
+        }
+        SectorFlag::Unknown(n)
+    }
+}
+
+/// Error of a trailer operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TrailerError {
+    /// The flash failed (includes power loss).
+    Flash(FlashFault),
+    /// A position falls outside the partition or its trailer sector
+    /// (partition too small, sector number too large).
+    OutOfRange,
+    /// The device write size exceeds [`MAX_WRITE_SIZE`] or does not divide the sector.
+    UnsupportedGeometry,
+}
+
+impl fmt::Display for TrailerError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TrailerError::Flash(e) => write!(f, "trailer flash error: {e}"),
+            TrailerError::OutOfRange => f.write_str("trailer position out of range"),
+            TrailerError::UnsupportedGeometry => {
+                f.write_str("unsupported flash geometry for trailer")
+            }
+        }
+    }
+}
+
+impl From<PartitionError<FlashFault>> for TrailerError {
+    fn from(e: PartitionError<FlashFault>) -> Self {
+        match e {
+            PartitionError::OutOfRange => TrailerError::OutOfRange,
+            PartitionError::Flash(f) => TrailerError::Flash(f),
+        }
+    }
+}
+
+const MAGIC_BYTES: [u8; 4] = WOLFBOOT_MAGIC_TRAIL.to_le_bytes();
+const CHUNK: usize = MAX_WRITE_SIZE as usize;
+
+/// The trailer of one partition (BOOT or UPDATE). A small descriptor: every
+/// operation takes the [`FlashSet`] to work on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PartitionTrailer {
+    partition: Partition,
+    sector_size: u32,
+    write_once: bool,
+    flags_invert: bool,
+}
+
+impl PartitionTrailer {
+    /// Trailer of `partition` with swap sectors of `sector_size` bytes.
+    /// `config.write_once` is honoured only for partitions on [`Device::Internal`].
+    pub fn new(partition: Partition, sector_size: u32, config: TrailerConfig) -> Self {
+        PartitionTrailer {
+            partition,
+            sector_size,
+            write_once: config.write_once && partition.device == Device::Internal,
+            flags_invert: config.flags_invert,
+        }
+    }
+
+    /// Trailer of `id` (BOOT or UPDATE) in `layout`.
+    pub fn of(layout: &PartitionSet, id: PartitionId, config: TrailerConfig) -> Self {
+        Self::new(layout.get(id), layout.sector_size, config)
+    }
+
+    /// Whether this trailer uses the redundant two-sector scheme.
+    pub fn is_write_once(&self) -> bool {
+        self.write_once
+    }
+
+    /// Bytes at the end of the partition reserved for the trailer
+    /// (one sector, two with write-once).
+    pub fn reserved_len(&self) -> u32 {
+        if self.write_once {
+            self.sector_size.saturating_mul(2)
+        } else {
+            self.sector_size
+        }
+    }
+
+    fn erased(&self) -> u8 {
+        if self.flags_invert {
+            0x00
+        } else {
+            0xFF
+        }
+    }
+
+    /// Partition-relative offset of the byte `from_end` bytes before the end
+    /// of trailer copy `sel` (0: last sector, 1: the sector before).
+    fn pos(&self, sel: u32, from_end: u32) -> Result<u32, TrailerError> {
+        if from_end == 0 || from_end > self.sector_size {
+            return Err(TrailerError::OutOfRange);
+        }
+        self.partition
+            .size
+            .checked_sub(sel.saturating_mul(self.sector_size))
+            .and_then(|e| e.checked_sub(from_end))
+            .ok_or(TrailerError::OutOfRange)
+    }
+
+    fn sector_start(&self, sel: u32) -> Result<u32, TrailerError> {
+        self.pos(sel, self.sector_size)
+    }
+
+    fn read_byte<S: FlashSet + ?Sized>(&self, set: &mut S, rel: u32) -> Result<u8, TrailerError> {
+        let mut b = [0u8; 1];
+        self.partition.read(set, rel, &mut b)?;
+        Ok(b[0])
+    }
+
+    fn magic_at<S: FlashSet + ?Sized>(&self, set: &mut S, sel: u32) -> Result<bool, TrailerError> {
+        let mut m = [0u8; 4];
+        self.partition
+            .read(set, self.pos(sel, TRAILER_MAGIC_FROM_END)?, &mut m)?;
+        Ok(m == MAGIC_BYTES)
+    }
+
+    fn word_erased_at<S: FlashSet + ?Sized>(
+        &self,
+        set: &mut S,
+        sel: u32,
+    ) -> Result<bool, TrailerError> {
+        let mut m = [0u8; 4];
+        self.partition
+            .read(set, self.pos(sel, TRAILER_MAGIC_FROM_END)?, &mut m)?;
+        Ok(m.iter().all(|b| *b == self.erased()))
+    }
+
+    /// Which trailer copy is current (always 0 without write-once). As in
+    /// wolfBoot, choosing may erase the stale copy.
+    fn select<S: FlashSet + ?Sized>(&self, set: &mut S) -> Result<u32, TrailerError> {
+        if !self.write_once {
+            return Ok(0);
+        }
+        let m0 = self.magic_at(set, 0)?;
+        let m1 = self.magic_at(set, 1)?;
+        let sel = match (m0, m1) {
+            (true, false) | (false, false) => 0,
+            (false, true) => 1,
+            (true, true) => self.select_by_progress(set)?,
+        };
+        let other = 1 - sel;
+        if !self.word_erased_at(set, other)? {
+            let start = self.sector_start(other)?;
+            self.partition.erase(set, start, start + self.sector_size)?;
+        }
+        Ok(sel)
+    }
+
+    /// Both copies carry the magic: pick the one further along (more
+    /// non-erased bytes; on a tie of length, the further-progressed last byte).
+    fn select_by_progress<S: FlashSet + ?Sized>(&self, set: &mut S) -> Result<u32, TrailerError> {
+        let e = self.erased();
+        for off in TRAILER_MAGIC_FROM_END..self.sector_size {
+            let b0 = self.read_byte(set, self.pos(0, off)?)?;
+            let b1 = self.read_byte(set, self.pos(1, off)?)?;
+            match (b0 == e, b1 == e) {
+                (true, false) => return Ok(1),
+                (false, true) => return Ok(0),
+                (true, true) => {
+                    let p0 = self.read_byte(set, self.pos(0, off - 1)?)?;
+                    let p1 = self.read_byte(set, self.pos(1, off - 1)?)?;
+                    let first_is_further = if self.flags_invert { p0 > p1 } else { p0 < p1 };
+                    return Ok(if first_is_further { 0 } else { 1 });
+                }
+                (false, false) => {}
+            }
+        }
+        Ok(0)
+    }
+
+    fn write_size<S: FlashSet + ?Sized>(&self, set: &S) -> Result<u32, TrailerError> {
+        let ws = set.geometry(self.partition.device).write_size;
+        if ws == 0 || ws > MAX_WRITE_SIZE || !self.sector_size.is_multiple_of(ws) {
+            return Err(TrailerError::UnsupportedGeometry);
+        }
+        Ok(ws)
+    }
+
+    /// Read-modify-write the write units covering `[rel, rel + bytes.len())`.
+    fn patch_in_place<S: FlashSet + ?Sized>(
+        &self,
+        set: &mut S,
+        rel: u32,
+        bytes: &[u8],
+    ) -> Result<(), TrailerError> {
+        let ws = self.write_size(set)?;
+        let len = u32::try_from(bytes.len()).map_err(|_| TrailerError::OutOfRange)?;
+        let end = rel.checked_add(len).ok_or(TrailerError::OutOfRange)?;
+        let mut unit = rel - rel % ws;
+        let mut buf = [0u8; CHUNK];
+        while unit < end {
+            let b = buf
+                .get_mut(..ws as usize)
+                .ok_or(TrailerError::UnsupportedGeometry)?;
+            self.partition.read(set, unit, b)?;
+            for (i, v) in b.iter_mut().enumerate() {
+                let at = unit + i as u32;
+                if at >= rel && at < end {
+                    if let Some(nv) = bytes.get((at - rel) as usize) {
+                        *v = *nv;
+                    }
+                }
+            }
+            self.partition.write(set, unit, b)?;
+            unit += ws;
+        }
+        Ok(())
+    }
+
+    fn sector_is_blank<S: FlashSet + ?Sized>(
+        &self,
+        set: &mut S,
+        sel: u32,
+    ) -> Result<bool, TrailerError> {
+        let start = self.sector_start(sel)?;
+        let mut buf = [0u8; CHUNK];
+        let mut done = 0;
+        while done < self.sector_size {
+            let n = (self.sector_size - done).min(CHUNK as u32);
+            let b = buf.get_mut(..n as usize).ok_or(TrailerError::OutOfRange)?;
+            self.partition.read(set, start + done, b)?;
+            if b.iter().any(|x| *x != self.erased()) {
+                return Ok(false);
+            }
+            done += n;
+        }
+        Ok(true)
+    }
+
+    /// Write-once update: copy the current trailer sector `src` to the other
+    /// one with `patches` (from_end, value) applied, then erase `src`.
+    fn rewrite_copy<S: FlashSet + ?Sized>(
+        &self,
+        set: &mut S,
+        src: u32,
+        erase_dst_always: bool,
+        patches: &[(u32, u8)],
+    ) -> Result<(), TrailerError> {
+        let dst = 1 - src;
+        let ws = self.write_size(set)?;
+        let chunk = (CHUNK as u32).min(self.sector_size);
+        if !chunk.is_multiple_of(ws) {
+            return Err(TrailerError::UnsupportedGeometry);
+        }
+        let src_start = self.sector_start(src)?;
+        let dst_start = self.sector_start(dst)?;
+        if erase_dst_always || !self.sector_is_blank(set, dst)? {
+            self.partition
+                .erase(set, dst_start, dst_start + self.sector_size)?;
+        }
+        let mut buf = [0u8; CHUNK];
+        let mut done = 0;
+        while done < self.sector_size {
+            let b = buf
+                .get_mut(..chunk as usize)
+                .ok_or(TrailerError::OutOfRange)?;
+            self.partition.read(set, src_start + done, b)?;
+            for (from_end, value) in patches {
+                let at = self
+                    .sector_size
+                    .checked_sub(*from_end)
+                    .ok_or(TrailerError::OutOfRange)?;
+                if at >= done && at < done + chunk {
+                    if let Some(v) = b.get_mut((at - done) as usize) {
+                        *v = *value;
+                    }
+                }
+            }
+            if b.iter().any(|x| *x != self.erased()) {
+                self.partition.write(set, dst_start + done, b)?;
+            }
+            done += chunk;
+        }
+        self.partition
+            .erase(set, src_start, src_start + self.sector_size)?;
+        Ok(())
+    }
+
+    fn write_bytes<S: FlashSet + ?Sized>(
+        &self,
+        set: &mut S,
+        from_end: u32,
+        bytes: &[u8],
+        erase_dst_always: bool,
+    ) -> Result<(), TrailerError> {
+        if self.write_once {
+            let sel = self.select(set)?;
+            let mut patches = [(0u32, 0u8); 4];
+            let n = bytes.len().min(4);
+            for (i, (p, b)) in patches.iter_mut().zip(bytes).enumerate() {
+                *p = (from_end - i as u32, *b);
+            }
+            let p = patches.get(..n).ok_or(TrailerError::OutOfRange)?;
+            self.rewrite_copy(set, sel, erase_dst_always, p)
+        } else {
+            let rel = self.pos(0, from_end)?;
+            self.patch_in_place(set, rel, bytes)
+        }
+    }
+
+    /// Whether the trailer carries the `BOOT` magic.
+    pub fn has_magic<S: FlashSet + ?Sized>(&self, set: &mut S) -> Result<bool, TrailerError> {
+        let sel = self.select(set)?;
+        self.magic_at(set, sel)
+    }
+
+    /// Write the `BOOT` magic.
+    pub fn write_magic<S: FlashSet + ?Sized>(&self, set: &mut S) -> Result<(), TrailerError> {
+        self.write_bytes(set, TRAILER_MAGIC_FROM_END, &MAGIC_BYTES, false)
+    }
+
+    /// The partition state, or `None` when the trailer has no magic
+    /// (wolfBoot's `wolfBoot_get_partition_state` returning -1).
+    pub fn state<S: FlashSet + ?Sized>(
+        &self,
+        set: &mut S,
+    ) -> Result<Option<PartitionState>, TrailerError> {
+        let sel = self.select(set)?;
+        if !self.magic_at(set, sel)? {
+            return Ok(None);
+        }
+        let b = self.read_byte(set, self.pos(sel, TRAILER_STATE_FROM_END)?)?;
+        Ok(Some(PartitionState::from_byte(b, self.flags_invert)))
+    }
+
+    /// Set the partition state, writing the magic first if missing; nothing
+    /// is written when the state is already `new_state`.
+    pub fn set_state<S: FlashSet + ?Sized>(
+        &self,
+        set: &mut S,
+        new_state: PartitionState,
+    ) -> Result<(), TrailerError> {
+        if !self.has_magic(set)? {
+            self.write_magic(set)?;
+        }
+        let sel = self.select(set)?;
+        let cur = self.read_byte(set, self.pos(sel, TRAILER_STATE_FROM_END)?)?;
+        let new = new_state.to_byte(self.flags_invert);
+        if cur != new {
+            self.write_bytes(set, TRAILER_STATE_FROM_END, &[new], true)?;
+        }
+        Ok(())
+    }
+
+    fn flag_from_end(&self, sector: u32) -> Result<u32, TrailerError> {
+        let from_end = TRAILER_FLAGS_FROM_END + sector / 2;
+        if from_end > self.sector_size {
+            return Err(TrailerError::OutOfRange);
+        }
+        Ok(from_end)
+    }
+
+    /// Swap flag of `sector`, or `None` without magic.
+    pub fn sector_flag<S: FlashSet + ?Sized>(
+        &self,
+        set: &mut S,
+        sector: u32,
+    ) -> Result<Option<SectorFlag>, TrailerError> {
+        let from_end = self.flag_from_end(sector)?;
+        let sel = self.select(set)?;
+        if !self.magic_at(set, sel)? {
+            return Ok(None);
+        }
+        let b = self.read_byte(set, self.pos(sel, from_end)?)?;
+        let nibble = if sector.is_multiple_of(2) { b } else { b >> 4 };
+        Ok(Some(SectorFlag::from_nibble(nibble, self.flags_invert)))
+    }
+
+    /// Set the swap flag of `sector` (magic written first if missing).
+    pub fn set_sector_flag<S: FlashSet + ?Sized>(
+        &self,
+        set: &mut S,
+        sector: u32,
+        flag: SectorFlag,
+    ) -> Result<(), TrailerError> {
+        let from_end = self.flag_from_end(sector)?;
+        if !self.has_magic(set)? {
+            self.write_magic(set)?;
+        }
+        let sel = self.select(set)?;
+        let cur = self.read_byte(set, self.pos(sel, from_end)?)?;
+        let n = flag.to_nibble(self.flags_invert);
+        let new = if sector.is_multiple_of(2) {
+            (cur & 0xF0) | n
+        } else {
+            (n << 4) | (cur & 0x0F)
+        };
+        if new != cur {
+            self.write_bytes(set, from_end, &[new], true)?;
+        }
+        Ok(())
+    }
+
+    /// wolfBoot's `wolfBoot_update_trigger` on this (UPDATE) trailer: start
+    /// from a clean trailer and record [`PartitionState::Updating`].
+    pub fn trigger<S: FlashSet + ?Sized>(&self, set: &mut S) -> Result<(), TrailerError> {
+        if self.write_once {
+            let sel = self.select(set)?;
+            let mut patches = [(
+                TRAILER_STATE_FROM_END,
+                PartitionState::Updating.to_byte(self.flags_invert),
+            ); 5];
+            for (i, (p, b)) in patches.iter_mut().skip(1).zip(MAGIC_BYTES).enumerate() {
+                *p = (TRAILER_MAGIC_FROM_END - i as u32, b);
+            }
+            self.rewrite_copy(set, sel, true, &patches)
+        } else {
+            let start = self.sector_start(0)?;
+            self.partition.erase(set, start, start + self.sector_size)?;
+            self.set_state(set, PartitionState::Updating)
+        }
+    }
+
+    /// Erase the trailer sector(s).
+    pub fn erase<S: FlashSet + ?Sized>(&self, set: &mut S) -> Result<(), TrailerError> {
+        let copies = if self.write_once { 2 } else { 1 };
+        for sel in (0..copies).rev() {
+            let start = self.sector_start(sel)?;
+            self.partition.erase(set, start, start + self.sector_size)?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,99 @@
+//! Test support: a real SHA-256 integrity verifier for wolfBoot images and
+//! flash setups.
+#![allow(dead_code)]
+
+use sha2::{Digest, Sha256};
+use wolfboot_swap_state_machine::{
+    ImageInfo, ImageSource, ImageVerifier, PartitionId, VerifyError,
+};
+
+pub const HDR: u32 = 256;
+
+/// Checks the SHA-256 TLV of a wolfBoot image: digest of the header up to
+/// the SHA TLV, then the payload. Signatures are not checked (that is
+/// `wolfboot-verify`'s job); the digest is real.
+#[derive(Default)]
+pub struct Sha256Verifier {
+    pub calls: u64,
+}
+
+fn tlv(h: &[u8], wanted: u16) -> Option<(usize, usize)> {
+    let mut p = 8usize;
+    while p + 4 < h.len() {
+        let ty = u16::from_le_bytes([h[p], h[p + 1]]);
+        if ty == 0 {
+            return None;
+        }
+        if h[p] == 0xFF || p % 2 == 1 {
+            p += 1;
+            continue;
+        }
+        let len = u16::from_le_bytes([h[p + 2], h[p + 3]]) as usize;
+        if p + 4 + len > h.len() {
+            return None;
+        }
+        if ty == wanted {
+            return Some((p, len));
+        }
+        p += 4 + len;
+    }
+    None
+}
+
+impl ImageVerifier for Sha256Verifier {
+    fn verify(
+        &mut self,
+        _part: PartitionId,
+        img: &mut dyn ImageSource,
+    ) -> Result<ImageInfo, VerifyError> {
+        self.calls += 1;
+        let mut h = [0u8; HDR as usize];
+        img.read(0, &mut h)?;
+        if h[..4] != *b"WOLF" {
+            return Err(VerifyError::BadMagic);
+        }
+        let size = u32::from_le_bytes([h[4], h[5], h[6], h[7]]);
+        if size > img.size().saturating_sub(HDR) {
+            return Err(VerifyError::SizeOutOfRange);
+        }
+        let (vp, vl) = tlv(&h, 1).ok_or(VerifyError::MalformedHeader)?;
+        let (tp, tl) = tlv(&h, 4).ok_or(VerifyError::MalformedHeader)?;
+        let (sp, sl) = tlv(&h, 3).ok_or(VerifyError::MalformedHeader)?;
+        tlv(&h, 0x20).ok_or(VerifyError::MalformedHeader)?;
+        if vl != 4 || tl != 2 || sl != 32 {
+            return Err(VerifyError::MalformedHeader);
+        }
+        let mut d = Sha256::new();
+        d.update(&h[..sp]);
+        let mut buf = [0u8; 1024];
+        let mut off = 0;
+        while off < size {
+            let n = (size - off).min(1024) as usize;
+            img.read(HDR + off, &mut buf[..n])?;
+            d.update(&buf[..n]);
+            off += n as u32;
+        }
+        if d.finalize()[..] != h[sp + 4..sp + 36] {
+            return Err(VerifyError::IntegrityMismatch);
+        }
+        Ok(ImageInfo {
+            version: u32::from_le_bytes([h[vp + 4], h[vp + 5], h[vp + 6], h[vp + 7]]),
+            payload_size: size,
+            header_size: HDR,
+            image_type: u16::from_le_bytes([h[tp + 4], h[tp + 5]]),
+        })
+    }
+}
+
+pub fn vector(name: &str) -> Vec<u8> {
+    let p = format!(
+        "{}/../../../shared/vectors/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let p = if std::path::Path::new(&p).exists() {
+        p
+    } else {
+        format!("/work/shared/vectors/{name}")
+    };
+    std::fs::read(&p).unwrap_or_else(|e| panic!("{p}: {e}"))
+}
