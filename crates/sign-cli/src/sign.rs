@@ -1,0 +1,366 @@
+//! Building a signed image: header fields, digest, signature.
+
+use crate::digest;
+use crate::error::{read_file, write_file, Error, Result};
+use crate::keys::{load_private_key, load_public_key, KeyKind, PrivateKey};
+use std::path::{Path, PathBuf};
+use wolfboot_image_format::{AuthType, HashAlgorithm, HeaderBuilder, UnsignedHeader};
+
+/// Where the timestamp field comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Timestamp {
+    /// The input file's status-change time (`st_ctime`), as wolfBoot's `sign` does.
+    FileCtime,
+    /// No timestamp field (`--no-ts`).
+    Omit,
+    /// A fixed value (`--timestamp N`), for reproducible images.
+    Fixed(u64),
+}
+
+/// What the output file holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Artifact {
+    /// Header followed by the payload (`_signed.bin`).
+    Signed,
+    /// The header alone (`--header-only`, `_header.bin`).
+    HeaderOnly,
+    /// The digest alone, unsigned (`--sha-only`, `_digest.bin`).
+    DigestOnly,
+}
+
+impl Artifact {
+    fn suffix(self) -> &'static str {
+        match self {
+            Artifact::Signed => "signed",
+            Artifact::HeaderOnly => "header",
+            Artifact::DigestOnly => "digest",
+        }
+    }
+}
+
+/// The signature algorithm asked for on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cipher {
+    /// Detect it from the key file.
+    Auto,
+    /// Unsigned image (`--no-sign`).
+    None,
+    /// A fixed auth type; `digest_info` marks the RSA `enc` variants.
+    Fixed {
+        /// Auth type written in the image type field.
+        auth: AuthType,
+        /// PKCS#1 v1.5 over a DigestInfo instead of the raw digest.
+        digest_info: bool,
+    },
+}
+
+/// Everything one `sign` run needs.
+#[derive(Debug, Clone)]
+pub struct SignRequest {
+    /// Signature algorithm.
+    pub cipher: Cipher,
+    /// Digest algorithm.
+    pub hash: HashAlgorithm,
+    /// Firmware file.
+    pub image: PathBuf,
+    /// Private key file (absent for `--no-sign`).
+    pub key: Option<PathBuf>,
+    /// Version as typed (it names the output file).
+    pub version_text: String,
+    /// Version value.
+    pub version: u32,
+    /// Partition id (low nibble of the image type).
+    pub partition_id: u8,
+    /// Timestamp source.
+    pub timestamp: Timestamp,
+    /// Custom fields, in command-line order.
+    pub custom_tlvs: Vec<(u16, Vec<u8>)>,
+    /// Smallest header size wanted (`--header-size` or `IMAGE_HEADER_SIZE`).
+    pub min_header_size: Option<usize>,
+    /// What to write.
+    pub artifact: Artifact,
+    /// Output file (default: derived from the input name and version).
+    pub output: Option<PathBuf>,
+}
+
+/// Fields of the image being built, independent of files.
+#[derive(Debug, Clone)]
+pub struct ImageSpec<'a> {
+    /// Auth type (`AuthType::None` for unsigned images).
+    pub auth: AuthType,
+    /// RSA PKCS#1 v1.5 over a DigestInfo.
+    pub digest_info: bool,
+    /// Digest algorithm.
+    pub hash: HashAlgorithm,
+    /// Version.
+    pub version: u32,
+    /// Timestamp field value.
+    pub timestamp: Option<u64>,
+    /// Partition id.
+    pub partition_id: u8,
+    /// Custom fields.
+    pub custom_tlvs: &'a [(u16, Vec<u8>)],
+    /// Smallest header size wanted.
+    pub min_header_size: Option<usize>,
+}
+
+/// A signed header and what went into it.
+#[derive(Debug, Clone)]
+pub struct Signed {
+    /// The complete header.
+    pub header: Vec<u8>,
+    /// The image digest.
+    pub digest: Vec<u8>,
+}
+
+/// Lay out the header and compute the image digest, without signing.
+///
+/// `pubkey` is the signing key in keystore form (empty for unsigned images)
+/// and `signature_len` the signature size when the key decides it (RSA).
+pub fn prepare(
+    spec: &ImageSpec<'_>,
+    pubkey: &[u8],
+    signature_len: Option<usize>,
+    payload: &[u8],
+) -> Result<(UnsignedHeader, Vec<u8>)> {
+    let payload_len = u32::try_from(payload.len())
+        .map_err(|_| Error::usage("the firmware image is larger than 4 GiB"))?;
+    let mut builder = HeaderBuilder::new(spec.auth, spec.hash, spec.version)
+        .timestamp(spec.timestamp)
+        .partition_id(spec.partition_id);
+    for (tag, value) in spec.custom_tlvs {
+        builder = builder.custom_tlv(*tag, value);
+    }
+    if let Some(len) = signature_len {
+        builder = builder.signature_len(len);
+    }
+    if let Some(min) = spec.min_header_size {
+        let auto = builder.effective_header_size()?;
+        if min > auto {
+            builder = builder.header_size(min);
+        }
+    }
+    let hint = digest::hash(spec.hash, pubkey);
+    let unsigned = builder.begin(payload_len, &hint)?;
+    let digest = digest::hash_parts(spec.hash, &[unsigned.hashed_prefix(), payload]);
+    Ok((unsigned, digest))
+}
+
+fn rsa_signature_len(kind: KeyKind) -> Option<usize> {
+    match kind.rsa_bits() {
+        0 => None,
+        bits => Some(bits / 8),
+    }
+}
+
+/// Lay out, hash and sign a header for `payload`.
+pub fn sign_payload(
+    spec: &ImageSpec<'_>,
+    key: Option<&PrivateKey>,
+    payload: &[u8],
+) -> Result<Signed> {
+    let signer = match (spec.auth != AuthType::None, key) {
+        (true, Some(k)) => Some(k),
+        (false, _) => None,
+        (true, None) => return Err(Error::usage("a signing key is required")),
+    };
+    let pubkey = signer.map(PrivateKey::public_key).unwrap_or_default();
+    let sig_len = signer.and_then(|k| rsa_signature_len(k.kind()));
+    let (unsigned, digest) = prepare(spec, &pubkey, sig_len, payload)?;
+    let signature = match signer {
+        Some(k) => Some(k.sign_digest(spec.auth, spec.hash, spec.digest_info, &digest)?),
+        None => None,
+    };
+    let header = unsigned.finish(&digest, signature.as_deref())?;
+    Ok(Signed { header, digest })
+}
+
+/// `firmware.bin` + version `2` → `firmware_v2_signed.bin`, next to the input.
+/// Like wolfBoot, everything from the last `.` of the file name is dropped.
+pub fn output_path(image: &Path, version_text: &str, artifact: Artifact) -> PathBuf {
+    let name = image
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let stem = match name.rfind('.') {
+        Some(i) => &name[..i],
+        None => &name[..],
+    };
+    let file = format!("{stem}_v{version_text}_{}.bin", artifact.suffix());
+    image.with_file_name(file)
+}
+
+/// What a `sign` run produced, for the summary.
+#[derive(Debug, Clone)]
+pub struct SignReport {
+    /// Auth type used.
+    pub auth: AuthType,
+    /// Whether the RSA DigestInfo variant was used.
+    pub digest_info: bool,
+    /// Kind of the key (when signed).
+    pub key_kind: Option<KeyKind>,
+    /// Header size.
+    pub header_size: usize,
+    /// Output file.
+    pub output: PathBuf,
+    /// Payload size.
+    pub payload_size: usize,
+}
+
+#[cfg(unix)]
+fn file_ctime(path: &Path) -> Result<u64> {
+    use std::os::unix::fs::MetadataExt;
+    let md = std::fs::metadata(path).map_err(|e| Error::io("stat", path, e))?;
+    Ok(u64::try_from(md.ctime()).unwrap_or(0))
+}
+
+#[cfg(not(unix))]
+fn file_ctime(path: &Path) -> Result<u64> {
+    let md = std::fs::metadata(path).map_err(|e| Error::io("stat", path, e))?;
+    let t = md.modified().map_err(|e| Error::io("stat", path, e))?;
+    Ok(t.duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0))
+}
+
+/// Resolve the auth type: the one asked for, or the key's own.
+fn resolve_auth(cipher: Cipher, key: Option<&PrivateKey>) -> (AuthType, bool) {
+    match (cipher, key) {
+        (Cipher::None, _) => (AuthType::None, false),
+        (Cipher::Fixed { auth, digest_info }, _) => (auth, digest_info),
+        (Cipher::Auto, Some(k)) => (k.kind().default_auth(), false),
+        (Cipher::Auto, None) => (AuthType::None, false),
+    }
+}
+
+fn read_timestamp(req: &SignRequest) -> Result<Option<u64>> {
+    Ok(match req.timestamp {
+        Timestamp::FileCtime => Some(file_ctime(&req.image)?),
+        Timestamp::Omit => None,
+        Timestamp::Fixed(t) => Some(t),
+    })
+}
+
+/// `--sha-only`: the digest of the image that would be signed; the key file
+/// may be a public key.
+fn run_digest_only(req: &SignRequest) -> Result<SignReport> {
+    let (auth, digest_info, public) = match (&req.cipher, &req.key) {
+        (Cipher::None, _) => (AuthType::None, false, None),
+        (_, None) => return Err(Error::usage("missing key file")),
+        (cipher, Some(path)) => {
+            let public = load_public_key(path)?;
+            let (auth, digest_info) = match cipher {
+                Cipher::Fixed { auth, digest_info } => {
+                    if KeyKind::for_auth(*auth) != Some(public.kind) {
+                        return Err(Error::key(
+                            path,
+                            format!("this is a {} key, but {auth} was selected", public.kind),
+                        ));
+                    }
+                    (*auth, *digest_info)
+                }
+                _ => (public.kind.default_auth(), false),
+            };
+            (auth, digest_info, Some(public))
+        }
+    };
+    let payload = read_file(&req.image)?;
+    let spec = ImageSpec {
+        auth,
+        digest_info,
+        hash: req.hash,
+        version: req.version,
+        timestamp: read_timestamp(req)?,
+        partition_id: req.partition_id,
+        custom_tlvs: &req.custom_tlvs,
+        min_header_size: req.min_header_size,
+    };
+    let pubkey = public.as_ref().map(|p| p.bytes.clone()).unwrap_or_default();
+    let sig_len = public.as_ref().and_then(|p| rsa_signature_len(p.kind));
+    let (unsigned, digest) = prepare(&spec, &pubkey, sig_len, &payload)?;
+    let output = req
+        .output
+        .clone()
+        .unwrap_or_else(|| output_path(&req.image, &req.version_text, req.artifact));
+    write_file(&output, &digest)?;
+    Ok(SignReport {
+        auth,
+        digest_info,
+        key_kind: public.map(|p| p.kind),
+        header_size: unsigned.header_size(),
+        output,
+        payload_size: payload.len(),
+    })
+}
+
+/// Run one `sign` request: read the files, sign, write the output.
+pub fn run_sign(req: &SignRequest) -> Result<SignReport> {
+    if req.artifact == Artifact::DigestOnly {
+        return run_digest_only(req);
+    }
+    let key = match (&req.cipher, &req.key) {
+        (Cipher::None, _) => None,
+        (_, None) => return Err(Error::usage("missing private key file")),
+        (Cipher::Fixed { auth, .. }, Some(path)) => {
+            let kind = KeyKind::for_auth(*auth).ok_or_else(|| {
+                Error::usage(format!("signature algorithm {auth} is not supported"))
+            })?;
+            Some(load_private_key(path, Some(kind))?)
+        }
+        (Cipher::Auto, Some(path)) => Some(load_private_key(path, None)?),
+    };
+    let (auth, digest_info) = resolve_auth(req.cipher, key.as_ref());
+    if matches!(
+        auth,
+        AuthType::RsaPss2048 | AuthType::RsaPss3072 | AuthType::RsaPss4096
+    ) && req.hash == HashAlgorithm::Sha3_384
+    {
+        return Err(Error::usage("RSA-PSS requires --sha256 or --sha384"));
+    }
+    let payload = read_file(&req.image)?;
+    let timestamp = read_timestamp(req)?;
+    let spec = ImageSpec {
+        auth,
+        digest_info,
+        hash: req.hash,
+        version: req.version,
+        timestamp,
+        partition_id: req.partition_id,
+        custom_tlvs: &req.custom_tlvs,
+        min_header_size: req.min_header_size,
+    };
+    let signed = sign_payload(&spec, key.as_ref(), &payload)?;
+    let output = req
+        .output
+        .clone()
+        .unwrap_or_else(|| output_path(&req.image, &req.version_text, req.artifact));
+    let bytes = match req.artifact {
+        Artifact::Signed => [signed.header.as_slice(), payload.as_slice()].concat(),
+        Artifact::HeaderOnly => signed.header.clone(),
+        Artifact::DigestOnly => signed.digest,
+    };
+    write_file(&output, &bytes)?;
+    Ok(SignReport {
+        auth,
+        digest_info,
+        key_kind: key.as_ref().map(PrivateKey::kind),
+        header_size: signed.header.len(),
+        output,
+        payload_size: payload.len(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn output_names_follow_wolfboot() {
+        let p = output_path(Path::new("dir/firmware.bin"), "2", Artifact::Signed);
+        assert_eq!(p, Path::new("dir/firmware_v2_signed.bin"));
+        let p = output_path(Path::new("image.elf.bin"), "17", Artifact::HeaderOnly);
+        assert_eq!(p, Path::new("image.elf_v17_header.bin"));
+        let p = output_path(Path::new("noext"), "3", Artifact::DigestOnly);
+        assert_eq!(p, Path::new("noext_v3_digest.bin"));
+    }
+}
