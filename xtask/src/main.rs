@@ -3,6 +3,7 @@
 //! Every step prints the command it runs; a failing step stops the run with
 //! the step named and a non-zero exit.
 
+mod demo;
 mod steps;
 
 use std::process::ExitCode;
@@ -11,11 +12,11 @@ const USAGE: &str = "\
 usage: cargo xtask <command> [options]
 
 commands:
-  test                 fmt check, clippy -D warnings, every test (what CI runs)
-  demo                 the update story on the sim board: sign, boot, update, roll back
-  build --board NAME   build bootloader, test app, signed images and factory image
-  bench                verify/sign timings and flash operations per update
-  help                 this text";
+  test [--quick]         fmt check, clippy -D warnings, every test, sim scenarios, demo (what CI runs)
+  demo                   the update story on the sim board: sign, boot, update, confirm, roll back, refuse
+  build --board NAME     build bootloader, test app, signed images and factory image (boards: sim)
+  bench                  verify and sign timings, flash operations per update
+  help                   this text";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -26,7 +27,7 @@ fn main() -> ExitCode {
     let rest = &args[1..];
     let result = match cmd.as_str() {
         "test" => steps::test(rest),
-        "demo" => steps::demo(rest),
+        "demo" => demo::demo(rest),
         "build" => steps::build(rest),
         "bench" => steps::bench(rest),
         "help" | "--help" | "-h" => {

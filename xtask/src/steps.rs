@@ -4,6 +4,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
+use wolfboot_board_sim::harness::{Binaries, Device};
+
 /// Repository root (the workspace folder above `xtask/`).
 pub fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -12,7 +14,13 @@ pub fn root() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("."))
 }
 
-fn cargo() -> Command {
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target"))
+}
+
+pub fn cargo() -> Command {
     let mut c = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
     c.current_dir(root());
     c
@@ -32,8 +40,14 @@ pub fn run(step: &str, cmd: &mut Command) -> Result<(), String> {
     Ok(())
 }
 
-fn render(cmd: &Command) -> String {
-    let mut s = cmd.get_program().to_string_lossy().into_owned();
+pub fn render(cmd: &Command) -> String {
+    let mut s = String::new();
+    for (k, v) in cmd.get_envs() {
+        if let Some(v) = v {
+            s.push_str(&format!("{}={} ", k.to_string_lossy(), v.to_string_lossy()));
+        }
+    }
+    s.push_str(&cmd.get_program().to_string_lossy());
     for a in cmd.get_args() {
         s.push(' ');
         s.push_str(&a.to_string_lossy());
@@ -41,38 +55,168 @@ fn render(cmd: &Command) -> String {
     s
 }
 
+/// Build the sim board's programs (small, they live in flash) and sign-cli.
+pub fn build_sim_binaries() -> Result<Binaries, String> {
+    run(
+        "build sim bootloader and test app",
+        cargo().args([
+            "build",
+            "--profile",
+            "sim",
+            "-p",
+            "wolfboot-board-sim",
+            "--bins",
+        ]),
+    )?;
+    run("build sign-cli", cargo().args(["build", "-p", "sign-cli"]))?;
+    let t = target_dir();
+    Ok(Binaries {
+        bootloader: t.join("sim/wolfboot-sim"),
+        app: t.join("sim/sim-app"),
+        sign_cli: t.join("debug/sign-cli"),
+    })
+}
+
 pub fn test(args: &[String]) -> Result<(), String> {
     let quick = args.iter().any(|a| a == "--quick");
-    run("format check", cargo().args(["fmt", "--all", "--", "--check"]))?;
+    run(
+        "format check",
+        cargo().args(["fmt", "--all", "--", "--check"]),
+    )?;
     run(
         "clippy",
-        cargo().args(["clippy", "--workspace", "--all-targets", "--all-features", "--", "-D", "warnings"]),
+        cargo().args([
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--all-features",
+            "--",
+            "-D",
+            "warnings",
+        ]),
     )?;
-    run("unit and integration tests", cargo().args(["test", "--workspace", "--all-features"]))?;
+    run(
+        "bootloader crates without std (default features)",
+        cargo().args([
+            "build",
+            "-p",
+            "wolfboot-image-format",
+            "-p",
+            "wolfboot-verify",
+            "-p",
+            "wolfboot-hal-flash",
+            "-p",
+            "wolfboot-swap-state-machine",
+            "-p",
+            "wolfboot-libwolfboot",
+        ]),
+    )?;
+    run(
+        "unit, integration and interop tests",
+        cargo().args(["test", "--workspace", "--all-features"]),
+    )?;
+    let bins = build_sim_binaries()?;
+    run(
+        "sim board scenarios (real binaries, power cuts, kills)",
+        cargo()
+            .args([
+                "test",
+                "-p",
+                "wolfboot-board-sim",
+                "--features",
+                "harness",
+                "--test",
+                "scenarios",
+                "--",
+                "--ignored",
+                "--test-threads",
+                "2",
+            ])
+            .env(
+                "WOLFBOOT_SIM_BINS",
+                bins.bootloader.parent().unwrap_or(Path::new(".")),
+            )
+            .env("WOLFBOOT_SIGN_CLI", &bins.sign_cli),
+    )?;
     if !quick {
-        run(
-            "no_std build of the bootloader crates (default features)",
-            cargo().args([
-                "build",
-                "-p",
-                "wolfboot-image-format",
-                "-p",
-                "wolfboot-verify",
-            ]),
-        )?;
+        println!("==> demo");
+        crate::demo::run_story(&bins, &target_dir().join("xtask-test-demo"))?;
     }
     println!("xtask test: all steps passed");
     Ok(())
 }
 
-pub fn demo(_args: &[String]) -> Result<(), String> {
-    Err("the sim board is not built yet".into())
+fn board_arg(args: &[String]) -> Result<String, String> {
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        if a == "--board" {
+            return it
+                .next()
+                .cloned()
+                .ok_or_else(|| "--board needs a name".to_string());
+        }
+        if let Some(b) = a.strip_prefix("--board=") {
+            return Ok(b.to_string());
+        }
+    }
+    Err("missing --board NAME (boards: sim)".into())
 }
 
-pub fn build(_args: &[String]) -> Result<(), String> {
-    Err("no boards yet".into())
+pub fn build(args: &[String]) -> Result<(), String> {
+    let board = board_arg(args)?;
+    match board.as_str() {
+        "sim" => {
+            let bins = build_sim_binaries()?;
+            let out = target_dir().join("board-sim");
+            let dev = Device::new(&out, bins)?;
+            let v1 = dev.sign(1)?;
+            dev.factory(&v1, None)?;
+            println!("sim board built:");
+            println!("  bootloader:    {}", dev.bins.bootloader.display());
+            println!("  test app:      {}", dev.bins.app.display());
+            println!("  signed app v1: {}", v1.display());
+            println!("  factory flash: {}", dev.flash.display());
+            println!(
+                "run it: (cd {} && {} -- get_version get_state)",
+                out.display(),
+                dev.bins.bootloader.display()
+            );
+            Ok(())
+        }
+        other => Err(format!("unknown board `{other}` (boards: sim)")),
+    }
 }
 
 pub fn bench(_args: &[String]) -> Result<(), String> {
-    Err("no benchmarks yet".into())
+    run(
+        "verify cost per algorithm (100 KB image)",
+        cargo().args(["bench", "-p", "wolfboot-verify", "--bench", "verify"]),
+    )?;
+    run(
+        "sign time per algorithm (1 MiB payload)",
+        cargo().args([
+            "run",
+            "--release",
+            "-p",
+            "sign-cli",
+            "--example",
+            "bench_sign",
+        ]),
+    )?;
+    run(
+        "flash operations per update, confirm and rollback",
+        cargo().args([
+            "run",
+            "--release",
+            "-p",
+            "wolfboot-swap-state-machine",
+            "--features",
+            "opcount",
+            "--example",
+            "opcount",
+        ]),
+    )?;
+    let bins = build_sim_binaries()?;
+    println!("==> sim board: flash operations of the demo story");
+    crate::demo::run_story(&bins, &target_dir().join("xtask-bench-demo"))
 }
