@@ -30,14 +30,24 @@ impl fmt::Display for BuildError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             BuildError::HeaderOverflow { needed, size } => {
-                write!(f, "header fields need {needed} bytes but the header is {size}")
+                write!(
+                    f,
+                    "header fields need {needed} bytes but the header is {size}"
+                )
             }
             BuildError::BadHeaderSize(s) => {
-                write!(f, "header size {s} is not a power of two between 256 and 65536")
+                write!(
+                    f,
+                    "header size {s} is not a power of two between 256 and 65536"
+                )
             }
             BuildError::ValueTooLong(t) => write!(f, "value of field 0x{t:04x} is too long"),
-            BuildError::BadDigestLength => f.write_str("digest length does not match the hash algorithm"),
-            BuildError::SignatureMismatch => f.write_str("signature presence does not match the auth type"),
+            BuildError::BadDigestLength => {
+                f.write_str("digest length does not match the hash algorithm")
+            }
+            BuildError::SignatureMismatch => {
+                f.write_str("signature presence does not match the auth type")
+            }
         }
     }
 }
@@ -173,19 +183,43 @@ impl HeaderBuilder {
             emit(*idx, tag, field);
             *idx += 4 + field.len();
         };
-        put(&mut idx, tlv::VERSION, Field::Bytes(&self.version.to_le_bytes()));
+        put(
+            &mut idx,
+            tlv::VERSION,
+            Field::Bytes(&self.version.to_le_bytes()),
+        );
         idx = align_value_8(idx);
         if let Some(ts) = self.timestamp {
             put(&mut idx, tlv::TIMESTAMP, Field::Bytes(&ts.to_le_bytes()));
         }
-        put(&mut idx, tlv::IMG_TYPE, Field::Bytes(&self.image_type().raw().to_le_bytes()));
+        put(
+            &mut idx,
+            tlv::IMG_TYPE,
+            Field::Bytes(&self.image_type().raw().to_le_bytes()),
+        );
         if let Some(d) = &self.delta {
             idx = align_4(idx);
-            put(&mut idx, tlv::DELTA_BASE, Field::Bytes(&d.base_version.to_le_bytes()));
-            put(&mut idx, tlv::DELTA_SIZE, Field::Bytes(&d.patch_len.to_le_bytes()));
+            put(
+                &mut idx,
+                tlv::DELTA_BASE,
+                Field::Bytes(&d.base_version.to_le_bytes()),
+            );
+            put(
+                &mut idx,
+                tlv::DELTA_SIZE,
+                Field::Bytes(&d.patch_len.to_le_bytes()),
+            );
             idx = align_4(idx);
-            put(&mut idx, tlv::DELTA_INVERSE, Field::Bytes(&d.inverse_offset.to_le_bytes()));
-            put(&mut idx, tlv::DELTA_INVERSE_SIZE, Field::Bytes(&d.inverse_len.to_le_bytes()));
+            put(
+                &mut idx,
+                tlv::DELTA_INVERSE,
+                Field::Bytes(&d.inverse_offset.to_le_bytes()),
+            );
+            put(
+                &mut idx,
+                tlv::DELTA_INVERSE_SIZE,
+                Field::Bytes(&d.inverse_len.to_le_bytes()),
+            );
             if let Some(h) = &d.base_hash {
                 idx = align_value_8(idx);
                 put(&mut idx, tlv::DELTA_BASE_HASH, Field::Bytes(h));
@@ -202,7 +236,11 @@ impl HeaderBuilder {
         put(&mut idx, self.hash.tlv(), Field::Digest(digest_len));
         if self.auth != AuthType::None {
             idx = align_value_8(idx);
-            put(&mut idx, tlv::SIGNATURE, Field::Signature(self.signature_len));
+            put(
+                &mut idx,
+                tlv::SIGNATURE,
+                Field::Signature(self.signature_len),
+            );
         }
         (idx, covered)
     }
@@ -218,7 +256,9 @@ impl HeaderBuilder {
         let needed = self.required_size();
         match self.header_size {
             Some(size) => {
-                if !size.is_power_of_two() || !(IMAGE_HEADER_SIZE_DEFAULT..=IMAGE_HEADER_SIZE_MAX).contains(&size) {
+                if !size.is_power_of_two()
+                    || !(IMAGE_HEADER_SIZE_DEFAULT..=IMAGE_HEADER_SIZE_MAX).contains(&size)
+                {
                     return Err(BuildError::BadHeaderSize(size));
                 }
                 if needed > size {
@@ -232,7 +272,10 @@ impl HeaderBuilder {
                     .max(self.auth.min_header_size())
                     .max(IMAGE_HEADER_SIZE_DEFAULT);
                 if size > IMAGE_HEADER_SIZE_MAX {
-                    return Err(BuildError::HeaderOverflow { needed, size: IMAGE_HEADER_SIZE_MAX });
+                    return Err(BuildError::HeaderOverflow {
+                        needed,
+                        size: IMAGE_HEADER_SIZE_MAX,
+                    });
                 }
                 Ok(size)
             }
@@ -242,7 +285,11 @@ impl HeaderBuilder {
     /// Write every field that the digest covers. `pubkey_hint` is the hash of
     /// the signing public key with the image's hash algorithm (the hash of no
     /// bytes for unsigned images, as wolfBoot writes it).
-    pub fn begin(&self, payload_len: u32, pubkey_hint: &[u8]) -> Result<UnsignedHeader, BuildError> {
+    pub fn begin(
+        &self,
+        payload_len: u32,
+        pubkey_hint: &[u8],
+    ) -> Result<UnsignedHeader, BuildError> {
         if pubkey_hint.len() != self.hash.digest_len() {
             return Err(BuildError::BadDigestLength);
         }
@@ -323,7 +370,11 @@ impl UnsignedHeader {
     }
 
     /// Add digest and signature; returns the complete header.
-    pub fn finish(mut self, digest: &[u8], signature: Option<&[u8]>) -> Result<Vec<u8>, BuildError> {
+    pub fn finish(
+        mut self,
+        digest: &[u8],
+        signature: Option<&[u8]>,
+    ) -> Result<Vec<u8>, BuildError> {
         if digest.len() != self.hash.digest_len() {
             return Err(BuildError::BadDigestLength);
         }

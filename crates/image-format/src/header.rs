@@ -1,6 +1,8 @@
 use crate::error::HeaderError;
 use crate::types::{AuthType, DeltaInfo, HashAlgorithm, ImageType};
-use crate::wire::{self, tlv, IMAGE_HEADER_OFFSET, IMAGE_HEADER_SIZE_DEFAULT, IMAGE_HEADER_SIZE_MAX};
+use crate::wire::{
+    self, tlv, IMAGE_HEADER_OFFSET, IMAGE_HEADER_SIZE_DEFAULT, IMAGE_HEADER_SIZE_MAX,
+};
 
 fn read_u16(bytes: &[u8], at: usize) -> Option<u16> {
     let b = bytes.get(at..at.checked_add(2)?)?;
@@ -123,7 +125,10 @@ impl<'a> ImageHeader<'a> {
         // A file holding exactly one image tells its header size by its
         // length (a signer may have used a larger header than needed).
         let by_length = image.len().wrapping_sub(first.payload_size() as usize);
-        if by_length.is_power_of_two() && by_length <= IMAGE_HEADER_SIZE_MAX && by_length < image.len() {
+        if by_length.is_power_of_two()
+            && by_length <= IMAGE_HEADER_SIZE_MAX
+            && by_length < image.len()
+        {
             if let Ok(h) = Self::parse(image, by_length) {
                 if h.is_complete() {
                     return Ok(h);
@@ -253,7 +258,8 @@ impl<'a> ImageHeader<'a> {
             .tlvs()
             .find(|t| HashAlgorithm::from_tlv(t.tag).is_some())
             .ok_or(HeaderError::MissingTlv(tlv::SHA256))?;
-        let algorithm = HashAlgorithm::from_tlv(field.tag).ok_or(HeaderError::MissingTlv(tlv::SHA256))?;
+        let algorithm =
+            HashAlgorithm::from_tlv(field.tag).ok_or(HeaderError::MissingTlv(tlv::SHA256))?;
         self.digest_for(algorithm)
     }
 

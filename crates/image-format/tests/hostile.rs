@@ -16,7 +16,13 @@ impl XorShift {
 fn exercise(bytes: &[u8]) {
     for size in [256usize, 512, 1024] {
         if let Ok(h) = ImageHeader::parse(bytes, size) {
-            let _ = (h.version(), h.timestamp(), h.image_type(), h.digest(), h.delta());
+            let _ = (
+                h.version(),
+                h.timestamp(),
+                h.image_type(),
+                h.digest(),
+                h.delta(),
+            );
             let _ = (h.pubkey_hint(), h.signature(), h.total_size());
             for t in h.tlvs() {
                 assert!(t.offset + 4 + t.value.len() <= size);
@@ -28,7 +34,10 @@ fn exercise(bytes: &[u8]) {
 
 #[test]
 fn every_truncation_of_real_images_is_an_error_not_a_panic() {
-    for file in ["ecc256_sha256_v668_signed.bin", "rsa4096_sha384_v457_signed.bin"] {
+    for file in [
+        "ecc256_sha256_v668_signed.bin",
+        "rsa4096_sha384_v457_signed.bin",
+    ] {
         let full = vectors::read(file);
         for len in 0..full.len() {
             exercise(&full[..len]);
@@ -69,17 +78,26 @@ fn length_field_overflowing_the_header_stops_the_walk() {
     h[8..12].copy_from_slice(&[0x01, 0x00, 0xF8, 0x00]); // version, len 248: too long
     let hdr = ImageHeader::parse(&h, 256).unwrap();
     assert_eq!(hdr.tlvs().count(), 0);
-    assert_eq!(hdr.version(), Err(HeaderError::MissingTlv(wire::tlv::VERSION)));
+    assert_eq!(
+        hdr.version(),
+        Err(HeaderError::MissingTlv(wire::tlv::VERSION))
+    );
     h[8..12].copy_from_slice(&[0x01, 0x00, 0x08, 0x00]); // version with 8 bytes
     let hdr = ImageHeader::parse(&h, 256).unwrap();
-    assert_eq!(hdr.version(), Err(HeaderError::BadTlvLength(wire::tlv::VERSION)));
+    assert_eq!(
+        hdr.version(),
+        Err(HeaderError::BadTlvLength(wire::tlv::VERSION))
+    );
 }
 
 #[test]
 fn bad_header_sizes_are_rejected() {
     let base = vectors::read("ecc256_sha256_v668_signed.bin");
     for size in [0usize, 8, 255, 300, 128, 1 << 17] {
-        assert_eq!(ImageHeader::parse(&base, size), Err(HeaderError::BadHeaderSize));
+        assert_eq!(
+            ImageHeader::parse(&base, size),
+            Err(HeaderError::BadHeaderSize)
+        );
     }
 }
 

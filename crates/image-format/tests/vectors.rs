@@ -33,7 +33,12 @@ fn every_valid_vector_parses_with_its_version_and_sizes() {
         assert_eq!(image.total_size(), bytes.len(), "{}: header size", e.file);
         assert_eq!(image.header.version(), Ok(e.version.unwrap()), "{}", e.file);
         let digest = image.header.digest().unwrap();
-        assert_eq!(digest.algorithm, hash_of(e.hash.as_deref().unwrap()), "{}", e.file);
+        assert_eq!(
+            digest.algorithm,
+            hash_of(e.hash.as_deref().unwrap()),
+            "{}",
+            e.file
+        );
         let ty = image.header.image_type().unwrap();
         let expected_auth = match e.alg.as_deref().unwrap() {
             "none" => AuthType::None,
@@ -77,9 +82,18 @@ fn builder_reproduces_every_wolfboot_header_byte_for_byte() {
             b = b.signature_len(sig.len());
         }
         if let Some(d) = h.delta().unwrap() {
-            b = b.delta(d.base_version, d.patch_len, d.inverse_offset, d.inverse_len, d.base_hash);
+            b = b.delta(
+                d.base_version,
+                d.patch_len,
+                d.inverse_offset,
+                d.inverse_len,
+                d.base_hash,
+            );
         }
-        for t in h.tlvs().filter(|t| t.tag >= tlv::CUSTOM_MIN && t.tag != tlv::SIGNATURE) {
+        for t in h
+            .tlvs()
+            .filter(|t| t.tag >= tlv::CUSTOM_MIN && t.tag != tlv::SIGNATURE)
+        {
             b = b.custom_tlv(t.tag, t.value);
         }
         if e.base.is_some() {
@@ -87,9 +101,19 @@ fn builder_reproduces_every_wolfboot_header_byte_for_byte() {
             // header size; the size is then a signing option, not a layout fact.
             b = b.header_size(h.header_size());
         }
-        assert_eq!(b.effective_header_size().unwrap(), h.header_size(), "{}: size", e.file);
+        assert_eq!(
+            b.effective_header_size().unwrap(),
+            h.header_size(),
+            "{}: size",
+            e.file
+        );
         let unsigned = b.begin(h.payload_size(), h.pubkey_hint().unwrap()).unwrap();
-        assert_eq!(unsigned.hashed_prefix().len(), digest.covered_header_len, "{}", e.file);
+        assert_eq!(
+            unsigned.hashed_prefix().len(),
+            digest.covered_header_len,
+            "{}",
+            e.file
+        );
         let rebuilt = unsigned.finish(digest.value, h.signature()).unwrap();
         assert_eq!(&rebuilt[..], h.as_bytes(), "{}: header bytes", e.file);
     }
@@ -121,7 +145,10 @@ fn custom_tlvs_are_found() {
     assert_eq!(b.find(0x34), Some(&[0xDD, 0xCC, 0xBB, 0xAA][..]));
     let c = vectors::read("custom_tlv_buffer_v235_signed.bin");
     let c = ImageHeader::parse_auto(&c).unwrap();
-    assert_eq!(c.find(0x36), Some(&[0xde, 0xad, 0xbe, 0xef, 0x00, 0x11, 0x22, 0x33][..]));
+    assert_eq!(
+        c.find(0x36),
+        Some(&[0xde, 0xad, 0xbe, 0xef, 0x00, 0x11, 0x22, 0x33][..])
+    );
     let p = vectors::read("partition_id_3_v606_signed.bin");
     let p = ImageHeader::parse_auto(&p).unwrap();
     assert_eq!(p.image_type().unwrap().partition_id(), 3);
@@ -136,5 +163,8 @@ fn invalid_vectors_fail_where_the_format_can_tell() {
     let short = vectors::read("invalid_truncated_header.bin");
     assert_eq!(ImageHeader::parse_auto(&short), Err(HeaderError::Truncated));
     let payload = vectors::read("invalid_truncated_payload.bin");
-    assert_eq!(Image::parse_auto(&payload), Err(HeaderError::PayloadTruncated));
+    assert_eq!(
+        Image::parse_auto(&payload),
+        Err(HeaderError::PayloadTruncated)
+    );
 }

@@ -24,7 +24,13 @@ pub struct BootConfig {
     pub header_size: u32,
     /// `ALLOW_DOWNGRADE`: install updates whose version is not greater.
     pub allow_downgrade: bool,
-    /// `DISABLE_BACKUP`: copy UPDATE over BOOT without backup. Not power-fail safe.
+    /// `DISABLE_BACKUP`: copy UPDATE over BOOT without backup (UPDATE keeps
+    /// the new image, BOOT ends in SUCCESS, no rollback). Unlike the swap
+    /// there is no moment when both images exist, so a cut leaves BOOT
+    /// unbootable until the next reset copies UPDATE again, which it always
+    /// can since UPDATE is never written (checked at every cut point by the
+    /// power-cut tests). UPDATE stays UPDATING, as in wolfBoot: later boots
+    /// verify it again and refuse it as not newer, writing nothing.
     pub disable_backup: bool,
 }
 
@@ -201,11 +207,15 @@ impl<S: FlashSet, V: ImageVerifier> Bootloader<S, V> {
                 return Err(BootError::Unsupported);
             }
         }
-        let reserved = reserved_len(&config, s);
         let psize = layout.partition_size();
         let sectors = psize / s;
-        if psize < reserved.saturating_add(s.saturating_mul(2))
-            || crate::constants::TRAILER_FLAGS_FROM_END + sectors / 2 > s
+        // The trailer (and its skip) must sit in the last sector (two with
+        // write-once), as wolfBoot's final erase assumes.
+        let room = s.saturating_sub(config.trailer.trailer_skip);
+        let reserved = reserved_len(&config, psize, s);
+        if room == 0
+            || psize < reserved.saturating_add(s.saturating_mul(2))
+            || crate::constants::TRAILER_FLAGS_FROM_END + sectors / 2 > room
             || config.header_size < 16
             || config.header_size >= psize
         {
@@ -329,12 +339,20 @@ impl<S: FlashSet, V: ImageVerifier> Bootloader<S, V> {
         })
     }
 
+    /// Bytes of BOOT / UPDATE an image may occupy: the partition less the
+    /// trailer area ([`TrailerConfig::reserved_len`]).
+    pub fn image_area(&self) -> u32 {
+        let psize = self.layout.partition_size();
+        psize.saturating_sub(reserved_len(&self.config, psize, self.sector_size()))
+    }
+
     /// Verify the image in `part`; outer error for flash faults, inner for a bad image.
     fn verify_part(
         &mut self,
         part: PartitionId,
     ) -> Result<Result<ImageInfo, VerifyError>, BootError> {
-        let mut reader = PartitionReader::new(&mut self.flash, self.layout.get(part));
+        let area = self.image_area();
+        let mut reader = PartitionReader::with_len(&mut self.flash, self.layout.get(part), area);
         let r = self.verifier.verify(part, &mut reader);
         if let Some(f) = reader.fault() {
             return Err(BootError::Flash(f));
@@ -412,7 +430,7 @@ impl<S: FlashSet, V: ImageVerifier> Bootloader<S, V> {
         let s = self.sector_size();
         let psize = self.layout.partition_size();
         let hdr = self.config.header_size;
-        let reserved = reserved_len(&self.config, s);
+        let reserved = reserved_len(&self.config, psize, s);
         let copy_limit = psize.saturating_sub(reserved);
 
         let boot_h = self.header(PartitionId::Boot)?;
@@ -536,7 +554,7 @@ impl<S: FlashSet, V: ImageVerifier> Bootloader<S, V> {
     fn final_erase(&mut self, resume: bool) -> Result<bool, BootError> {
         let s = self.sector_size();
         let psize = self.layout.partition_size();
-        let reserved = reserved_len(&self.config, s);
+        let reserved = reserved_len(&self.config, psize, s);
         let staging = psize.saturating_sub(reserved).saturating_sub(s) / s;
         let update_state = self.update_trailer.state(&mut self.flash)?;
         let in_final = update_state == Some(PartitionState::FinalFlags);
@@ -582,13 +600,13 @@ impl<S: FlashSet, V: ImageVerifier> Bootloader<S, V> {
 }
 
 /// Bytes at the end of BOOT and UPDATE kept for the trailer (as wolfBoot:
-/// two sectors with write-once, for both partitions).
-fn reserved_len(config: &BootConfig, sector_size: u32) -> u32 {
-    if config.trailer.write_once {
-        sector_size.saturating_mul(2)
-    } else {
-        sector_size
-    }
+/// two sectors with write-once, for both partitions; the skip lies in the
+/// last sector, see [`Bootloader::new`]).
+fn reserved_len(config: &BootConfig, psize: u32, sector_size: u32) -> u32 {
+    config
+        .trailer
+        .reserved_len(psize, sector_size, config.trailer.write_once)
+        .unwrap_or(psize)
 }
 
 fn total_size(a: Option<HeaderFacts>, b: Option<HeaderFacts>, hdr: u32) -> u32 {

@@ -67,9 +67,15 @@ impl fmt::Display for VerifyError {
 
 /// Read access to the bytes of one partition, for verifiers.
 pub trait ImageSource {
-    /// Partition size in bytes (an upper bound for the image).
+    /// Bytes the image may occupy from the partition start: the partition
+    /// less its trailer area when the bootloader asks ([`Bootloader`]
+    /// passes [`Bootloader::image_area`]). Header plus payload must fit.
+    ///
+    /// [`Bootloader`]: crate::Bootloader
+    /// [`Bootloader::image_area`]: crate::Bootloader::image_area
     fn size(&self) -> u32;
-    /// Read `buf.len()` bytes at `offset` from the partition start.
+    /// Read `buf.len()` bytes at `offset` from the partition start (within
+    /// [`ImageSource::size`]).
     fn read(&mut self, offset: u32, buf: &mut [u8]) -> Result<(), VerifyError>;
 }
 
@@ -90,15 +96,22 @@ pub trait ImageVerifier {
 pub struct PartitionReader<'a, S: ?Sized> {
     set: &'a mut S,
     partition: Partition,
+    len: u32,
     fault: Option<FlashFault>,
 }
 
 impl<'a, S: FlashSet + ?Sized> PartitionReader<'a, S> {
-    /// Reader of `partition` on `set`.
+    /// Reader of the whole of `partition` on `set`.
     pub fn new(set: &'a mut S, partition: Partition) -> Self {
+        Self::with_len(set, partition, partition.size)
+    }
+    /// Reader of the first `len` bytes of `partition` (at most its size),
+    /// e.g. the image area before the trailer.
+    pub fn with_len(set: &'a mut S, partition: Partition, len: u32) -> Self {
         PartitionReader {
             set,
             partition,
+            len: len.min(partition.size),
             fault: None,
         }
     }
@@ -110,9 +123,15 @@ impl<'a, S: FlashSet + ?Sized> PartitionReader<'a, S> {
 
 impl<S: FlashSet + ?Sized> ImageSource for PartitionReader<'_, S> {
     fn size(&self) -> u32 {
-        self.partition.size
+        self.len
     }
     fn read(&mut self, offset: u32, buf: &mut [u8]) -> Result<(), VerifyError> {
+        let end = u32::try_from(buf.len())
+            .ok()
+            .and_then(|n| offset.checked_add(n));
+        if end.is_none_or(|e| e > self.len) {
+            return Err(VerifyError::Read);
+        }
         match self.partition.read(self.set, offset, buf) {
             Ok(()) => Ok(()),
             Err(PartitionError::Flash(f)) => {

@@ -10,6 +10,9 @@
 //!   rollback, install, emergency fallback) and the three-way swap through SWAP.
 //! * [`app`] — application-side operations (trigger, success, states) for
 //!   `libwolfboot-rs`.
+//! * `verifier` (feature `verify`) — `KeystoreVerifier`, the
+//!   [`ImageVerifier`] backed by `wolfboot-verify` and a keystore: what
+//!   boards use as the bootloader's verifier.
 //! * `opcount` (feature `opcount`) — flash operation figures.
 //!
 //! # Algorithm
@@ -49,7 +52,17 @@
 //! * **No encryption (`EXT_ENCRYPTED`), delta updates, `FLAGS_HOME`, self-update
 //!   or ELF scattering.** The staging-sector backup of the final step is kept
 //!   (it serves encryption in wolfBoot) so flash contents and operation counts
-//!   match.
+//!   match. The trailer can be moved down for `EXT_ENCRYPTED`'s secret area
+//!   ([`TrailerConfig::trailer_skip`], so that `libwolfboot-rs` can store the
+//!   key where wolfBoot does), but the swap does not preserve that area: the
+//!   final step erases BOOT's trailer sector, secret included, where
+//!   wolfBoot saves the key and writes it back.
+//! * **`DISABLE_BACKUP` keeps no progress flags.** wolfBoot marks each copied
+//!   sector in UPDATE's trailer; here only BOOT is written. A reset in the
+//!   middle of the copy finds UPDATE still triggered and verifies it again:
+//!   the copy starts over, as an update or, once BOOT's header already shows
+//!   the new version, through the emergency path (UPDATE is never written,
+//!   so it always verifies). See [`BootConfig::disable_backup`].
 //!
 //! Library code has no `unsafe`, no allocation and no panicking paths on any
 //! flash content.
@@ -64,8 +77,12 @@ pub mod image;
 #[cfg(feature = "opcount")]
 pub mod opcount;
 pub mod trailer;
+#[cfg(feature = "verify")]
+pub mod verifier;
 
 pub use boot::{BootAction, BootConfig, BootDecision, BootError, Bootloader, RefuseReason};
 pub use image::{ImageInfo, ImageSource, ImageVerifier, PartitionReader, VerifyError};
 pub use trailer::{PartitionState, PartitionTrailer, SectorFlag, TrailerConfig, TrailerError};
+#[cfg(feature = "verify")]
+pub use verifier::KeystoreVerifier;
 pub use wolfboot_hal_flash::{Device, FlashFault, FlashSet, Partition, PartitionId, PartitionSet};

@@ -12,6 +12,11 @@
 //! high nibble. With `NVM_FLASH_WRITEONCE` the trailer has two copies, in the
 //! last sector and the one before it; every change writes a fresh copy to the
 //! other sector and erases the old one, so no flash word is programmed twice.
+//!
+//! With [`TrailerConfig::trailer_skip`] the whole trailer ends that many bytes
+//! before the end of the partition (wolfBoot's `TRAILER_SKIP`, and with
+//! `EXT_ENCRYPTED` the encryption key and nonce kept in BOOT): offsets above
+//! are then counted back from [`PartitionTrailer::end_offset`].
 
 use core::fmt;
 
@@ -37,9 +42,69 @@ pub struct TrailerConfig {
     /// `WOLFBOOT_FLAGS_INVERT`: flash erases to 0x00, and states and sector
     /// flags use the inverted encoding.
     pub flags_invert: bool,
+    /// Bytes left between the end of the trailer and the end of the
+    /// partition, for BOOT and UPDATE alike: wolfBoot's `TRAILER_SKIP`, plus
+    /// `ENCRYPT_KEY_SIZE + ENCRYPT_NONCE_SIZE` with `EXT_ENCRYPTED` (the
+    /// encryption secret is stored there in BOOT, see
+    /// [`PartitionTrailer::end_offset`]). 0 by default.
+    pub trailer_skip: u32,
 }
 
 impl TrailerConfig {
+    /// wolfBoot's defaults: no write-once, normal polarity, no skip.
+    pub const DEFAULT: TrailerConfig = TrailerConfig {
+        write_once: false,
+        flags_invert: false,
+        trailer_skip: 0,
+    };
+
+    /// This configuration with `EXT_ENCRYPTED`'s secret area of
+    /// `key_len + nonce_len` bytes added to the skip.
+    pub const fn with_encrypt_secret(mut self, key_len: u32, nonce_len: u32) -> Self {
+        self.trailer_skip = self
+            .trailer_skip
+            .saturating_add(key_len)
+            .saturating_add(nonce_len);
+        self
+    }
+
+    /// Partition-relative offset where the trailer ends (wolfBoot's
+    /// `ENCRYPT_TMP_SECRET_OFFSET`), or `None` if the skip does not leave room.
+    pub const fn end_offset(&self, partition_size: u32) -> Option<u32> {
+        match partition_size.checked_sub(self.trailer_skip) {
+            Some(0) | None => None,
+            Some(end) => Some(end),
+        }
+    }
+
+    /// Bytes at the end of a partition of `partition_size` bytes that images
+    /// may not use: from the start of the (first) trailer sector to the end,
+    /// skip included. `write_once` says whether the trailer takes two
+    /// sectors. `None` if the trailer does not fit.
+    pub const fn reserved_len(
+        &self,
+        partition_size: u32,
+        sector_size: u32,
+        write_once: bool,
+    ) -> Option<u32> {
+        let Some(end) = self.end_offset(partition_size) else {
+            return None;
+        };
+        if sector_size == 0 {
+            return None;
+        }
+        let last = (end - 1) / sector_size * sector_size;
+        let first = if write_once {
+            match last.checked_sub(sector_size) {
+                Some(f) => f,
+                None => return None,
+            }
+        } else {
+            last
+        };
+        Some(partition_size - first)
+    }
+
     /// Value of an erased byte in this mode.
     pub const fn erased_byte(&self) -> u8 {
         if self.flags_invert {
@@ -213,6 +278,7 @@ pub struct PartitionTrailer {
     sector_size: u32,
     write_once: bool,
     flags_invert: bool,
+    skip: u32,
 }
 
 impl PartitionTrailer {
@@ -224,6 +290,7 @@ impl PartitionTrailer {
             sector_size,
             write_once: config.write_once && partition.device == Device::Internal,
             flags_invert: config.flags_invert,
+            skip: config.trailer_skip,
         }
     }
 
@@ -237,14 +304,48 @@ impl PartitionTrailer {
         self.write_once
     }
 
-    /// Bytes at the end of the partition reserved for the trailer
-    /// (one sector, two with write-once).
+    /// Bytes at the end of the partition reserved for the trailer: its
+    /// sector (two with write-once) and what follows it (the skip). Without
+    /// skip, one sector, or two with write-once.
     pub fn reserved_len(&self) -> u32 {
-        if self.write_once {
-            self.sector_size.saturating_mul(2)
-        } else {
-            self.sector_size
+        let cfg = self.config();
+        cfg.reserved_len(self.partition.size, self.sector_size, self.write_once)
+            .unwrap_or(self.partition.size)
+    }
+
+    /// Partition-relative offset where the trailer ends: the magic is the 4
+    /// bytes before it. The partition size less the skip; with
+    /// `EXT_ENCRYPTED`, where BOOT keeps the encryption key and nonce
+    /// (wolfBoot's `ENCRYPT_TMP_SECRET_OFFSET`).
+    pub fn end_offset(&self) -> u32 {
+        self.config().end_offset(self.partition.size).unwrap_or(0)
+    }
+
+    fn config(&self) -> TrailerConfig {
+        TrailerConfig {
+            write_once: self.write_once,
+            flags_invert: self.flags_invert,
+            trailer_skip: self.skip,
         }
+    }
+
+    /// Start of the trailer sector holding the end of the trailer (copy 0)
+    /// and the bytes from there to the trailer end.
+    fn last_sector(&self) -> Result<(u32, u32), TrailerError> {
+        let end = self
+            .config()
+            .end_offset(self.partition.size)
+            .ok_or(TrailerError::OutOfRange)?;
+        if self.sector_size == 0 {
+            return Err(TrailerError::UnsupportedGeometry);
+        }
+        let start = (end - 1) / self.sector_size * self.sector_size;
+        Ok((start, end - start))
+    }
+
+    /// Bytes of trailer room in a trailer sector (up to the trailer end).
+    fn room(&self) -> Result<u32, TrailerError> {
+        Ok(self.last_sector()?.1)
     }
 
     fn erased(&self) -> u8 {
@@ -258,18 +359,21 @@ impl PartitionTrailer {
     /// Partition-relative offset of the byte `from_end` bytes before the end
     /// of trailer copy `sel` (0: last sector, 1: the sector before).
     fn pos(&self, sel: u32, from_end: u32) -> Result<u32, TrailerError> {
-        if from_end == 0 || from_end > self.sector_size {
+        let (start, room) = self.last_sector()?;
+        if from_end == 0 || from_end > room {
             return Err(TrailerError::OutOfRange);
         }
-        self.partition
-            .size
+        start
             .checked_sub(sel.saturating_mul(self.sector_size))
-            .and_then(|e| e.checked_sub(from_end))
+            .map(|s| s + (room - from_end))
             .ok_or(TrailerError::OutOfRange)
     }
 
     fn sector_start(&self, sel: u32) -> Result<u32, TrailerError> {
-        self.pos(sel, self.sector_size)
+        self.last_sector()?
+            .0
+            .checked_sub(sel.saturating_mul(self.sector_size))
+            .ok_or(TrailerError::OutOfRange)
     }
 
     fn read_byte<S: FlashSet + ?Sized>(&self, set: &mut S, rel: u32) -> Result<u8, TrailerError> {
@@ -321,7 +425,7 @@ impl PartitionTrailer {
     /// non-erased bytes; on a tie of length, the further-progressed last byte).
     fn select_by_progress<S: FlashSet + ?Sized>(&self, set: &mut S) -> Result<u32, TrailerError> {
         let e = self.erased();
-        for off in TRAILER_MAGIC_FROM_END..self.sector_size {
+        for off in TRAILER_MAGIC_FROM_END..self.room()? {
             let b0 = self.read_byte(set, self.pos(0, off)?)?;
             let b1 = self.read_byte(set, self.pos(1, off)?)?;
             match (b0 == e, b1 == e) {
@@ -415,6 +519,7 @@ impl PartitionTrailer {
         }
         let src_start = self.sector_start(src)?;
         let dst_start = self.sector_start(dst)?;
+        let room = self.room()?;
         if erase_dst_always || !self.sector_is_blank(set, dst)? {
             self.partition
                 .erase(set, dst_start, dst_start + self.sector_size)?;
@@ -427,8 +532,7 @@ impl PartitionTrailer {
                 .ok_or(TrailerError::OutOfRange)?;
             self.partition.read(set, src_start + done, b)?;
             for (from_end, value) in patches {
-                let at = self
-                    .sector_size
+                let at = room
                     .checked_sub(*from_end)
                     .ok_or(TrailerError::OutOfRange)?;
                 if at >= done && at < done + chunk {
@@ -515,7 +619,7 @@ impl PartitionTrailer {
 
     fn flag_from_end(&self, sector: u32) -> Result<u32, TrailerError> {
         let from_end = TRAILER_FLAGS_FROM_END + sector / 2;
-        if from_end > self.sector_size {
+        if from_end > self.room()? {
             return Err(TrailerError::OutOfRange);
         }
         Ok(from_end)
@@ -590,5 +694,160 @@ impl PartitionTrailer {
             self.partition.erase(set, start, start + self.sector_size)?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use super::*;
+    use std::{vec, vec::Vec};
+    use wolfboot_hal_flash::{Flash, MemFlash, MemFlashConfig, SingleFlash};
+
+    const SECTOR: u32 = 0x1000;
+    const PSIZE: u32 = 0x8000;
+
+    fn layout() -> PartitionSet {
+        PartitionSet {
+            boot: Partition::new(Device::Internal, 0, PSIZE),
+            update: Partition::new(Device::Internal, PSIZE, PSIZE),
+            swap: Partition::new(Device::Internal, 2 * PSIZE, SECTOR),
+            sector_size: SECTOR,
+        }
+    }
+
+    fn flash(write_once: bool) -> SingleFlash<MemFlash> {
+        let mut c = MemFlashConfig::new(2 * PSIZE + SECTOR, SECTOR, 8);
+        c.double_program_is_error = write_once;
+        SingleFlash(MemFlash::new(c).unwrap())
+    }
+
+    fn bytes(f: &mut SingleFlash<MemFlash>, abs: u32, n: usize) -> Vec<u8> {
+        let mut v = vec![0u8; n];
+        f.0.read(abs, &mut v).unwrap();
+        v
+    }
+
+    /// Write state and flags with `skip`, return the 16 bytes before the
+    /// trailer end of `id` (copy holding the magic) and what follows the end.
+    fn written(
+        skip: u32,
+        write_once: bool,
+        id: PartitionId,
+    ) -> (Vec<u8>, Vec<u8>, SingleFlash<MemFlash>) {
+        let l = layout();
+        let cfg = TrailerConfig {
+            write_once,
+            trailer_skip: skip,
+            ..TrailerConfig::DEFAULT
+        };
+        let mut f = flash(write_once);
+        let t = PartitionTrailer::of(&l, id, cfg);
+        assert_eq!(t.end_offset(), PSIZE - skip);
+        t.set_state(&mut f, PartitionState::Testing).unwrap();
+        t.set_sector_flag(&mut f, 0, SectorFlag::Swapping).unwrap();
+        t.set_sector_flag(&mut f, 3, SectorFlag::Backup).unwrap();
+        assert_eq!(t.state(&mut f).unwrap(), Some(PartitionState::Testing));
+        assert_eq!(t.sector_flag(&mut f, 3).unwrap(), Some(SectorFlag::Backup));
+        let p = l.get(id);
+        let mut end = p.offset + p.size - skip;
+        if bytes(&mut f, end - 4, 4) != b"BOOT" {
+            assert!(write_once, "magic not at the trailer end");
+            end -= SECTOR;
+        }
+        let before = bytes(&mut f, end - 16, 16);
+        let after = bytes(&mut f, end, skip as usize);
+        (before, after, f)
+    }
+
+    #[test]
+    fn trailer_skip_moves_magic_state_and_flags() {
+        for write_once in [false, true] {
+            for id in [PartitionId::Boot, PartitionId::Update] {
+                let (plain, _, _) = written(0, write_once, id);
+                // 0x37: sector 0 SWAPPING (low nibble 7) ...; sector 3 is
+                // the high nibble of the second flag byte (BACKUP = 3).
+                assert_eq!(&plain[9..], &[0x3F, 0xF7, 0x10, b'B', b'O', b'O', b'T']);
+                for skip in [1, 44, 48, 0x200] {
+                    let (moved, after, _) = written(skip, write_once, id);
+                    assert_eq!(moved, plain, "skip {skip}, write-once {write_once}, {id:?}");
+                    assert!(after.iter().all(|b| *b == 0xFF), "skip area written");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn trailer_skip_leaves_the_secret_area_alone() {
+        // EXT_ENCRYPTED with ChaCha: 32-byte key + 12-byte nonce in BOOT.
+        let cfg = TrailerConfig::DEFAULT.with_encrypt_secret(32, 12);
+        assert_eq!(cfg.trailer_skip, 44);
+        assert_eq!(cfg.end_offset(PSIZE), Some(PSIZE - 44));
+        let l = layout();
+        let mut f = flash(false);
+        let secret: Vec<u8> = (0..44).collect();
+        f.0.poke(PSIZE - 44, &secret).unwrap();
+        let t = PartitionTrailer::of(&l, PartitionId::Boot, cfg);
+        t.set_state(&mut f, PartitionState::Success).unwrap();
+        t.set_sector_flag(&mut f, 5, SectorFlag::Updated).unwrap();
+        assert_eq!(bytes(&mut f, PSIZE - 44, 44), secret);
+        assert_eq!(
+            &bytes(&mut f, PSIZE - 49, 5),
+            &[0x00, b'B', b'O', b'O', b'T']
+        );
+        assert_eq!(t.state(&mut f).unwrap(), Some(PartitionState::Success));
+    }
+
+    #[test]
+    fn reserved_len_counts_the_skip() {
+        let d = TrailerConfig::DEFAULT;
+        assert_eq!(d.reserved_len(PSIZE, SECTOR, false), Some(SECTOR));
+        assert_eq!(d.reserved_len(PSIZE, SECTOR, true), Some(2 * SECTOR));
+        let s = TrailerConfig {
+            trailer_skip: 44,
+            ..d
+        };
+        assert_eq!(s.reserved_len(PSIZE, SECTOR, false), Some(SECTOR));
+        assert_eq!(s.reserved_len(PSIZE, SECTOR, true), Some(2 * SECTOR));
+        // A skip of a whole sector or more pushes the trailer one sector down.
+        let big = TrailerConfig {
+            trailer_skip: SECTOR + 4,
+            ..d
+        };
+        assert_eq!(big.reserved_len(PSIZE, SECTOR, false), Some(2 * SECTOR));
+        assert_eq!(big.end_offset(PSIZE), Some(PSIZE - SECTOR - 4));
+        let l = layout();
+        let t = PartitionTrailer::of(&l, PartitionId::Update, big);
+        assert_eq!(t.reserved_len(), 2 * SECTOR);
+        let mut f = flash(false);
+        t.set_state(&mut f, PartitionState::Updating).unwrap();
+        assert_eq!(bytes(&mut f, 2 * PSIZE - SECTOR - 8, 4), b"BOOT");
+        // No room at all.
+        let full = TrailerConfig {
+            trailer_skip: PSIZE,
+            ..d
+        };
+        assert_eq!(full.end_offset(PSIZE), None);
+        assert_eq!(full.reserved_len(PSIZE, SECTOR, false), None);
+        let t = PartitionTrailer::of(&l, PartitionId::Boot, full);
+        assert_eq!(t.state(&mut f), Err(TrailerError::OutOfRange));
+    }
+
+    #[test]
+    fn flags_beyond_the_room_are_out_of_range() {
+        let l = layout();
+        let cfg = TrailerConfig {
+            trailer_skip: SECTOR - 10,
+            ..TrailerConfig::DEFAULT
+        };
+        let t = PartitionTrailer::of(&l, PartitionId::Update, cfg);
+        let mut f = flash(false);
+        // Room of 10 bytes: magic (4), state (1), flag bytes (5) for
+        // sectors 0..=9.
+        t.set_sector_flag(&mut f, 9, SectorFlag::Swapping).unwrap();
+        assert_eq!(
+            t.set_sector_flag(&mut f, 10, SectorFlag::Swapping),
+            Err(TrailerError::OutOfRange)
+        );
     }
 }

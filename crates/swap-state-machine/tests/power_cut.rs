@@ -1,18 +1,30 @@
 //! Power-cut harness: every flash operation of an update scenario is a cut
 //! point; after each cut the device is "rebooted" (boot sequence run again on
 //! the same flash, sometimes cut again) and invariants are checked.
+//!
+//! Images are wolfBoot-made (ECC P-256 + SHA-256, `keys/ecc256`) and every
+//! scenario runs with the real verifier ([`KeystoreVerifier`] over the
+//! vectors' keystore): at each reset, what is booted has passed the
+//! signature check and equals a legitimate image byte for byte.
+//!
+//! [`KeystoreVerifier`]: wolfboot_swap_state_machine::KeystoreVerifier
 
 mod common;
 
-use common::{vector, Sha256Verifier, HDR};
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use common::{ecc256_keystore, ed25519_keystore, vector, Sha256Verifier, TestVerifier, HDR};
 use wolfboot_hal_flash::{
     Device, Flash, MemFlash, MemFlashConfig, Partition, PartitionSet, PowerSupply, SplitFlash,
 };
+use wolfboot_swap_state_machine::PartitionId::{Boot, Update};
 use wolfboot_swap_state_machine::{
-    BootAction, BootConfig, BootDecision, BootError, Bootloader, PartitionState, TrailerConfig,
+    BootAction, BootConfig, BootDecision, BootError, Bootloader, PartitionState, RefuseReason,
+    TrailerConfig, VerifyError,
 };
 
-type Bl = Bootloader<SplitFlash<MemFlash, MemFlash>, Sha256Verifier>;
+type Bl = Bootloader<SplitFlash<MemFlash, MemFlash>, TestVerifier>;
 
 #[derive(Clone, Copy, Debug)]
 struct Geo {
@@ -58,17 +70,52 @@ const GEO_EXT: Geo = Geo {
     write_once: false,
     second_every: 1,
 };
+const GEO_TORN: Geo = Geo {
+    name: "4KiB, torn erase/program at the cut",
+    torn: true,
+    ..GEO_4K
+};
 
-struct Images {
-    old: Vec<u8>,
-    new: Vec<u8>,
+/// Which verifier the bootloader uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Check {
+    /// `KeystoreVerifier` with the ECC P-256 keystore of the vectors.
+    Ecc256,
+    /// `KeystoreVerifier` with the Ed25519 keystore of the vectors.
+    Ed25519,
+    /// SHA-256 digest only (test double, no signature).
+    Digest,
 }
 
-fn small_images() -> Images {
-    Images {
-        old: vector("ecc256_sha256_v668_signed.bin"),
-        new: vector("custom_tlv_v739_signed.bin"),
+impl Check {
+    fn verifier(self) -> TestVerifier {
+        match self {
+            Check::Ecc256 => TestVerifier::keys(ecc256_keystore()),
+            Check::Ed25519 => TestVerifier::keys(ed25519_keystore()),
+            Check::Digest => TestVerifier::Digest(Sha256Verifier::default()),
+        }
     }
+}
+
+/// The images of a run.
+struct Images {
+    /// Installed and confirmed before the update.
+    old: Vec<u8>,
+    /// The update (newer version).
+    new: Vec<u8>,
+    /// A newer-or-not image signed by a key the keystore does not hold.
+    foreign: Vec<u8>,
+}
+
+/// ECC P-256 images (`keys/ecc256`); the foreign one is signed with Ed25519.
+fn ecc_images(old: &str, new: &str) -> Images {
+    let im = Images {
+        old: vector(old),
+        new: vector(new),
+        foreign: vector("ed25519_sha256_v262_signed.bin"),
+    };
+    assert!(version(&im.old) < version(&im.new), "{old} / {new}");
+    im
 }
 
 fn version(img: &[u8]) -> u32 {
@@ -80,6 +127,14 @@ fn corrupt(img: &[u8]) -> Vec<u8> {
     let last = c.len() - 1;
     c[last] ^= 0x01;
     c
+}
+
+/// Geometry, verifier and mode of a run.
+#[derive(Clone, Copy, Debug)]
+struct Setup {
+    g: Geo,
+    check: Check,
+    disable_backup: bool,
 }
 
 fn layout(g: &Geo) -> PartitionSet {
@@ -100,13 +155,14 @@ fn layout(g: &Geo) -> PartitionSet {
     }
 }
 
-fn config(g: &Geo) -> BootConfig {
+fn config(s: &Setup) -> BootConfig {
     BootConfig {
         trailer: TrailerConfig {
-            write_once: g.write_once,
-            flags_invert: false,
+            write_once: s.g.write_once,
+            ..TrailerConfig::DEFAULT
         },
         header_size: HDR,
+        disable_backup: s.disable_backup,
         ..BootConfig::default()
     }
 }
@@ -116,7 +172,8 @@ struct Rig {
     power: PowerSupply,
 }
 
-fn build(g: &Geo, int_bytes: &[u8], ext_bytes: &[u8]) -> Rig {
+fn build(s: &Setup, int_bytes: &[u8], ext_bytes: &[u8]) -> Rig {
+    let g = &s.g;
     let power = PowerSupply::new();
     let int_size = if g.ext_ws.is_some() {
         g.psize
@@ -144,9 +201,9 @@ fn build(g: &Geo, int_bytes: &[u8], ext_bytes: &[u8]) -> Rig {
             internal: int,
             external: ext,
         },
-        Sha256Verifier::default(),
+        s.check.verifier(),
         layout(g),
-        config(g),
+        config(s),
     )
     .unwrap();
     Rig { bl, power }
@@ -185,52 +242,66 @@ fn part_bytes(r: &mut Rig, part: Partition, len: usize) -> Vec<u8> {
 /// and which end states are acceptable.
 struct Scenario {
     name: &'static str,
-    prepare: fn(&Geo, &Images) -> Rig,
+    prepare: fn(&Setup, &Images) -> Rig,
+    /// `DISABLE_BACKUP` mode.
+    disable_backup: bool,
     /// The application confirms when it runs the new image.
     app_confirms: bool,
+    /// Flash operations the uncut step must make: `None` for a refusal,
+    /// which must write nothing; `Some(n)`: at least `n`.
+    min_ops: Option<u64>,
     /// Images that may legitimately be booted.
     bootable: fn(&Images) -> Vec<Vec<u8>>,
     /// Check the end state; returns an outcome label.
     check: fn(&mut Rig, &Images, &BootDecision, bool) -> Result<&'static str, String>,
 }
 
-fn place(g: &Geo, boot: &[u8], update: &[u8]) -> Rig {
-    if g.ext_ws.is_some() {
-        build(g, boot, update)
+fn place(s: &Setup, boot: &[u8], update: &[u8]) -> Rig {
+    if s.g.ext_ws.is_some() {
+        build(s, boot, update)
     } else {
-        let mut int = vec![0xFFu8; g.psize as usize + update.len()];
+        let mut int = vec![0xFFu8; s.g.psize as usize + update.len()];
         int[..boot.len()].copy_from_slice(boot);
-        int[g.psize as usize..].copy_from_slice(update);
-        build(g, &int, &[])
+        int[s.g.psize as usize..].copy_from_slice(update);
+        build(s, &int, &[])
     }
 }
 
-fn prepare_update(g: &Geo, im: &Images) -> Rig {
-    let mut r = place(g, &im.old, &im.new);
+fn prepare_update(s: &Setup, im: &Images) -> Rig {
+    let mut r = place(s, &im.old, &im.new);
     r.bl.success().unwrap();
     r.bl.update_trigger().unwrap();
     r
 }
 
-fn prepare_rollback(g: &Geo, im: &Images) -> Rig {
-    let mut r = prepare_update(g, im);
+fn prepare_rollback(s: &Setup, im: &Images) -> Rig {
+    let mut r = prepare_update(s, im);
     let d = r.bl.boot().unwrap();
     assert_eq!(d.action, BootAction::Installed);
     r
 }
 
-fn prepare_emergency(g: &Geo, im: &Images) -> Rig {
-    place(g, &corrupt(&im.old), &im.new)
+fn prepare_emergency(s: &Setup, im: &Images) -> Rig {
+    place(s, &corrupt(&im.old), &im.new)
 }
 
-fn prepare_corrupt_update(g: &Geo, im: &Images) -> Rig {
-    let mut r = place(g, &im.old, &corrupt(&im.new));
+fn prepare_corrupt_update(s: &Setup, im: &Images) -> Rig {
+    let mut r = place(s, &im.old, &corrupt(&im.new));
+    r.bl.success().unwrap();
     r.bl.update_trigger().unwrap();
     r
 }
 
-fn prepare_downgrade(g: &Geo, im: &Images) -> Rig {
-    let mut r = place(g, &im.new, &im.old);
+fn prepare_downgrade(s: &Setup, im: &Images) -> Rig {
+    let mut r = place(s, &im.new, &im.old);
+    r.bl.success().unwrap();
+    r.bl.update_trigger().unwrap();
+    r
+}
+
+fn prepare_foreign(s: &Setup, im: &Images) -> Rig {
+    let mut r = place(s, &im.old, &im.foreign);
+    r.bl.success().unwrap();
     r.bl.update_trigger().unwrap();
     r
 }
@@ -239,8 +310,6 @@ fn holds(r: &mut Rig, id: wolfboot_swap_state_machine::PartitionId, img: &[u8]) 
     let p = r.bl.layout().get(id);
     part_bytes(r, p, img.len()) == img
 }
-
-use wolfboot_swap_state_machine::PartitionId::{Boot, Update};
 
 fn check_update(
     r: &mut Rig,
@@ -267,7 +336,7 @@ fn check_confirm(
     r: &mut Rig,
     im: &Images,
     d: &BootDecision,
-    torn: bool,
+    _torn: bool,
 ) -> Result<&'static str, String> {
     if d.image.version == version(&im.new) {
         if !holds(r, Update, &im.old) {
@@ -279,7 +348,6 @@ fn check_confirm(
         }
     } else if holds(r, Boot, &im.old) {
         // The cut hit the confirmation itself: not confirmed, so rolled back.
-        let _ = torn;
         Ok("confirm cut: rolled back to old image")
     } else {
         Err("BOOT holds neither image".into())
@@ -331,7 +399,9 @@ fn check_keeps_old(
     if !matches!(d.action, BootAction::UpdateRefused(_)) {
         return Err(format!("update not refused: {d:?}"));
     }
-    let _ = (r, im);
+    if d.image.version != version(&im.old) || !holds(r, Boot, &im.old) {
+        return Err(format!("current image not kept: {d:?}"));
+    }
     Ok("update refused, current image kept")
 }
 
@@ -339,12 +409,70 @@ fn check_keeps_new(
     r: &mut Rig,
     im: &Images,
     d: &BootDecision,
-    torn: bool,
+    _torn: bool,
 ) -> Result<&'static str, String> {
     if d.image.version != version(&im.new) || !holds(r, Boot, &im.new) {
         return Err(format!("downgrade was installed: {d:?}"));
     }
-    check_keeps_old(r, im, d, torn)
+    match d.action {
+        BootAction::UpdateRefused(RefuseReason::NotNewer { .. }) => Ok("downgrade refused"),
+        other => Err(format!("downgrade not refused as such: {other:?}")),
+    }
+}
+
+fn check_foreign(
+    r: &mut Rig,
+    im: &Images,
+    d: &BootDecision,
+    torn: bool,
+) -> Result<&'static str, String> {
+    match d.action {
+        BootAction::UpdateRefused(RefuseReason::Verify(VerifyError::UnknownKey)) => {
+            check_keeps_old(r, im, d, torn)?;
+            Ok("untrusted key refused, current image kept")
+        }
+        other => Err(format!(
+            "update signed by an unknown key not refused: {other:?}"
+        )),
+    }
+}
+
+/// DISABLE_BACKUP end state: the new image in BOOT, verified, not in
+/// TESTING; UPDATE untouched (no backup); and no rollback at next reset.
+fn check_no_backup(
+    r: &mut Rig,
+    im: &Images,
+    d: &BootDecision,
+    _torn: bool,
+) -> Result<&'static str, String> {
+    if d.image.version != version(&im.new) || !holds(r, Boot, &im.new) {
+        return Err(format!("new image not installed: {d:?}"));
+    }
+    if !holds(r, Update, &im.new) {
+        return Err("UPDATE was written (DISABLE_BACKUP keeps no backup)".into());
+    }
+    let label = match d.boot_state {
+        Some(PartitionState::Success) => "new image, SUCCESS, no backup",
+        // A cut after BOOT's trailer sector was erased and before SUCCESS
+        // was written (no magic, or magic and an erased state byte): the
+        // image is complete and verified; not TESTING, so it is not rolled
+        // back either.
+        None | Some(PartitionState::New) => "new image, state not yet written, no backup",
+        other => return Err(format!("unexpected BOOT state {other:?}")),
+    };
+    // Rollback is impossible: an unconfirmed reset boots the new image again
+    // without writing anything.
+    let again =
+        r.bl.boot()
+            .map_err(|e| format!("reset after install: {e}"))?;
+    if again.image.version != version(&im.new) || !holds(r, Boot, &im.new) {
+        return Err(format!("second reset left the new image: {again:?}"));
+    }
+    match again.action {
+        BootAction::NoUpdate | BootAction::UpdateRefused(RefuseReason::NotNewer { .. }) => {}
+        other => return Err(format!("second reset did {other:?}")),
+    }
+    Ok(label)
 }
 
 fn both(im: &Images) -> Vec<Vec<u8>> {
@@ -357,48 +485,91 @@ fn only_old(im: &Images) -> Vec<Vec<u8>> {
     vec![im.old.clone()]
 }
 
+const SWAP_MIN_OPS: Option<u64> = Some(20);
+
 const UPDATE: Scenario = Scenario {
     name: "update",
     prepare: prepare_update,
+    disable_backup: false,
     app_confirms: false,
+    min_ops: SWAP_MIN_OPS,
     bootable: both,
     check: check_update,
 };
 const CONFIRM: Scenario = Scenario {
     name: "update+confirm",
-    prepare: prepare_update,
     app_confirms: true,
-    bootable: both,
     check: check_confirm,
+    ..UPDATE
 };
 const ROLLBACK: Scenario = Scenario {
     name: "rollback",
     prepare: prepare_rollback,
-    app_confirms: false,
-    bootable: both,
     check: check_rollback,
+    ..UPDATE
 };
 const EMERGENCY: Scenario = Scenario {
     name: "emergency fallback",
     prepare: prepare_emergency,
-    app_confirms: false,
     bootable: only_new,
     check: check_emergency,
+    ..UPDATE
 };
 const CORRUPT: Scenario = Scenario {
     name: "corrupt update refused",
     prepare: prepare_corrupt_update,
-    app_confirms: false,
+    min_ops: None,
     bootable: only_old,
     check: check_keeps_old,
+    ..UPDATE
 };
 const DOWNGRADE: Scenario = Scenario {
     name: "downgrade refused",
     prepare: prepare_downgrade,
-    app_confirms: false,
+    min_ops: None,
     bootable: only_new,
     check: check_keeps_new,
+    ..UPDATE
 };
+const FOREIGN: Scenario = Scenario {
+    name: "update signed by unknown key refused",
+    prepare: prepare_foreign,
+    min_ops: None,
+    bootable: only_old,
+    check: check_foreign,
+    ..UPDATE
+};
+const NB_UPDATE: Scenario = Scenario {
+    name: "DISABLE_BACKUP update",
+    disable_backup: true,
+    min_ops: Some(10),
+    bootable: both,
+    check: check_no_backup,
+    ..UPDATE
+};
+const NB_EMERGENCY: Scenario = Scenario {
+    name: "DISABLE_BACKUP emergency fallback",
+    prepare: prepare_emergency,
+    bootable: only_new,
+    ..NB_UPDATE
+};
+const NB_CORRUPT: Scenario = Scenario {
+    disable_backup: true,
+    name: "DISABLE_BACKUP corrupt update refused",
+    ..CORRUPT
+};
+const NB_FOREIGN: Scenario = Scenario {
+    disable_backup: true,
+    name: "DISABLE_BACKUP update signed by unknown key refused",
+    ..FOREIGN
+};
+
+/// The backup-swap scenarios.
+const SWAP_SCENARIOS: [&Scenario; 7] = [
+    &UPDATE, &CONFIRM, &ROLLBACK, &EMERGENCY, &CORRUPT, &DOWNGRADE, &FOREIGN,
+];
+/// The `DISABLE_BACKUP` scenarios.
+const NB_SCENARIOS: [&Scenario; 4] = [&NB_UPDATE, &NB_EMERGENCY, &NB_CORRUPT, &NB_FOREIGN];
 
 /// One reset: boot, check that what is booted verified and is a legitimate
 /// image byte for byte, then let the application run (maybe confirm).
@@ -439,16 +610,22 @@ fn settle(r: &mut Rig, sc: &Scenario, im: &Images) -> BootDecision {
 
 #[derive(Default)]
 struct Tally {
+    ops: u64,
     first: u64,
     second: u64,
-    outcomes: std::collections::BTreeMap<&'static str, u64>,
+    outcomes: BTreeMap<&'static str, u64>,
 }
 
-fn run(sc: &Scenario, g: &Geo, im: &Images) -> Tally {
-    let base = (sc.prepare)(g, im);
+fn run(sc: &Scenario, g: &Geo, check: Check, im: &Images) -> Tally {
+    let s = Setup {
+        g: *g,
+        check,
+        disable_backup: sc.disable_backup,
+    };
+    let base = (sc.prepare)(&s, im);
     let (bi, be) = snapshot(&base);
     let fresh = || {
-        let mut r = build(g, &bi, &be);
+        let mut r = build(&s, &bi, &be);
         reset_stats(&mut r);
         r
     };
@@ -458,8 +635,20 @@ fn run(sc: &Scenario, g: &Geo, im: &Images) -> Tally {
     (sc.check)(&mut r, im, &d, false)
         .unwrap_or_else(|e| panic!("{} on {} uncut: {e}", sc.name, g.name));
     let n = mutations(&r);
+    match sc.min_ops {
+        None => assert_eq!(n, 0, "{} on {}: a refusal wrote to flash", sc.name, g.name),
+        Some(min) => assert!(
+            n >= min,
+            "{} on {}: only {n} flash operations (expected at least {min})",
+            sc.name,
+            g.name
+        ),
+    }
 
-    let mut t = Tally::default();
+    let mut t = Tally {
+        ops: n,
+        ..Tally::default()
+    };
     for k in 0..=n {
         let mut r = fresh();
         r.power.cut_after(k);
@@ -475,14 +664,14 @@ fn run(sc: &Scenario, g: &Geo, im: &Images) -> Tally {
                 if k % g.second_every == 0 {
                     r.power.reboot();
                     let (ci, ce) = snapshot(&r);
-                    let mut probe = build(g, &ci, &ce);
+                    let mut probe = build(&s, &ci, &ce);
                     reset_stats(&mut probe);
                     let _ = reset(&mut probe, sc, im);
                     let m = mutations(&probe);
                     let mut points = vec![0, m / 4, m / 2, (3 * m) / 4, m.saturating_sub(1)];
                     points.dedup();
                     for j in points.into_iter().filter(|j| *j < m) {
-                        let mut r2 = build(g, &ci, &ce);
+                        let mut r2 = build(&s, &ci, &ce);
                         r2.power.cut_after(j);
                         let _ = reset(&mut r2, sc, im);
                         let d2 = settle(&mut r2, sc, im);
@@ -500,34 +689,67 @@ fn run(sc: &Scenario, g: &Geo, im: &Images) -> Tally {
             .unwrap_or_else(|e| panic!("{} on {}: cut at {k}/{n}: {e}", sc.name, g.name));
         *t.outcomes.entry(label).or_default() += 1;
     }
-    eprintln!(
-        "power-cut [{}] on [{}]: {} ops, {} cut points, {} second-level cuts, outcomes {:?}",
-        sc.name, g.name, n, t.first, t.second, t.outcomes
+    assert_eq!(
+        t.first,
+        n + 1,
+        "{}: every operation is a cut point",
+        sc.name
     );
     t
 }
 
-fn all_scenarios(g: &Geo, im: &Images) {
-    for sc in [
-        &UPDATE, &CONFIRM, &ROLLBACK, &EMERGENCY, &CORRUPT, &DOWNGRADE,
-    ] {
-        run(sc, g, im);
+/// Run scenarios on one geometry and print a summary line per scenario.
+fn run_all(label: &str, scenarios: &[&Scenario], g: &Geo, check: Check, im: &Images) {
+    let start = Instant::now();
+    let mut lines = Vec::new();
+    let mut total = 0;
+    for sc in scenarios {
+        let t = run(sc, g, check, im);
+        total += t.first + t.second;
+        lines.push(format!(
+            "  {:<52} {:>4} ops {:>4} cut points {:>5} second-level  {:?}",
+            sc.name, t.ops, t.first, t.second, t.outcomes
+        ));
     }
+    eprintln!(
+        "power-cut summary [{label}] on [{}], verifier {:?}, images old v{} / new v{} / untrusted v{}: \
+         {} scenarios, {total} boot runs after cuts, {:.1?}\n{}",
+        g.name,
+        check,
+        version(&im.old),
+        version(&im.new),
+        version(&im.foreign),
+        scenarios.len(),
+        start.elapsed(),
+        lines.join("\n")
+    );
 }
 
 #[test]
 fn cuts_4k_sectors() {
-    all_scenarios(&GEO_4K, &small_images());
+    let im = ecc_images(
+        "ecc256_sha256_v668_signed.bin",
+        "custom_tlv_v739_signed.bin",
+    );
+    run_all("swap", &SWAP_SCENARIOS, &GEO_4K, Check::Ecc256, &im);
 }
 
 #[test]
 fn cuts_128k_sectors() {
-    all_scenarios(&GEO_128K, &small_images());
+    let im = ecc_images(
+        "custom_tlv_string_v822_signed.bin",
+        "no_timestamp_v968_signed.bin",
+    );
+    run_all("swap", &SWAP_SCENARIOS, &GEO_128K, Check::Ecc256, &im);
 }
 
 #[test]
 fn cuts_external_update_and_swap() {
-    all_scenarios(&GEO_EXT, &small_images());
+    let im = ecc_images(
+        "custom_tlv_v739_signed.bin",
+        "custom_tlv_string_v822_signed.bin",
+    );
+    run_all("swap", &SWAP_SCENARIOS, &GEO_EXT, Check::Ecc256, &im);
 }
 
 #[test]
@@ -535,39 +757,107 @@ fn cuts_write_once_trailer() {
     let g = Geo {
         name: "4KiB, NVM_FLASH_WRITEONCE (double program = error)",
         write_once: true,
-        psize: 0x8000,
         ..GEO_4K
     };
-    for sc in [&UPDATE, &ROLLBACK] {
-        run(sc, &g, &small_images());
-    }
+    let im = ecc_images(
+        "ecc256_sha256_v668_signed.bin",
+        "no_timestamp_v968_signed.bin",
+    );
+    run_all(
+        "swap",
+        &[&UPDATE, &ROLLBACK, &EMERGENCY],
+        &g,
+        Check::Ecc256,
+        &im,
+    );
 }
 
 #[test]
 fn cuts_torn_operations() {
-    let g = Geo {
-        name: "4KiB, torn erase/program at the cut",
-        torn: true,
-        ..GEO_4K
-    };
-    for sc in [&UPDATE, &ROLLBACK, &EMERGENCY] {
-        run(sc, &g, &small_images());
-    }
+    let im = ecc_images(
+        "encrypted_aes128_v470_signed.bin",
+        "custom_tlv_v739_signed.bin",
+    );
+    run_all(
+        "swap",
+        &[&UPDATE, &ROLLBACK, &EMERGENCY],
+        &GEO_TORN,
+        Check::Ecc256,
+        &im,
+    );
 }
 
 #[test]
 fn cuts_large_images() {
-    let im = Images {
-        // (payload_delta_new_v503 has a 512-byte header: not this layout)
-        old: vector("custom_tlv_buffer_v235_signed.bin"),
-        new: vector("delta_base_v492_signed.bin"),
-    };
+    // 4 KiB old image, 70 KB new one (18 sectors to swap).
+    let im = ecc_images(
+        "encrypted_aes128_v470_signed.bin",
+        "delta_base_v492_signed.bin",
+    );
     let g = Geo {
         name: "4KiB, 70 KB images",
         psize: 0x18000,
         second_every: 16,
         ..GEO_4K
     };
-    run(&UPDATE, &g, &im);
-    run(&ROLLBACK, &g, &im);
+    run_all("swap", &[&UPDATE, &ROLLBACK], &g, Check::Ecc256, &im);
+}
+
+/// A keystore that lacks the key of a valid, newer update: refused at every
+/// geometry, the older image (signed with the trusted key) keeps booting.
+#[test]
+fn cuts_untrusted_newer_update() {
+    let im = Images {
+        old: vector("ed25519_sha256_v262_signed.bin"),
+        new: vector("ed25519_sha256_v262_signed.bin"),
+        // Validly signed by keys/ecc256, not in the Ed25519 keystore; newer.
+        foreign: vector("ecc256_sha256_v668_signed.bin"),
+    };
+    assert!(version(&im.foreign) > version(&im.old));
+    for g in [&GEO_4K, &GEO_128K, &GEO_EXT] {
+        run_all(
+            "untrusted",
+            &[&FOREIGN, &NB_FOREIGN],
+            g,
+            Check::Ed25519,
+            &im,
+        );
+    }
+}
+
+/// `DISABLE_BACKUP`: UPDATE is copied over BOOT, no backup, no rollback.
+/// Every single cut (and a spread of second cuts) still ends with the new
+/// image verified in BOOT: UPDATE is never written, so a half-copied BOOT
+/// (which does not verify) is copied again at the next reset.
+#[test]
+fn cuts_disable_backup() {
+    let im = ecc_images(
+        "ecc256_sha256_v668_signed.bin",
+        "custom_tlv_v739_signed.bin",
+    );
+    let write_once = Geo {
+        name: "4KiB, NVM_FLASH_WRITEONCE (double program = error)",
+        write_once: true,
+        ..GEO_4K
+    };
+    for g in [&GEO_4K, &GEO_128K, &GEO_EXT, &GEO_TORN, &write_once] {
+        run_all("DISABLE_BACKUP", &NB_SCENARIOS, g, Check::Ecc256, &im);
+    }
+}
+
+/// The digest-only verifier gives the same results (the harness itself does
+/// not depend on which verifier runs).
+#[test]
+fn cuts_4k_sectors_digest_only() {
+    let im = ecc_images(
+        "ecc256_sha256_v668_signed.bin",
+        "custom_tlv_v739_signed.bin",
+    );
+    run_all(
+        "swap",
+        &[&UPDATE, &ROLLBACK, &EMERGENCY, &CORRUPT, &DOWNGRADE],
+        &GEO_4K,
+        Check::Digest,
+        &im,
+    );
 }

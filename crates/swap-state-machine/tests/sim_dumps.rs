@@ -154,8 +154,8 @@ fn sector_flags_nibbles() {
 fn flags_invert_encoding() {
     let l = layout();
     let cfg = TrailerConfig {
-        write_once: false,
         flags_invert: true,
+        ..TrailerConfig::DEFAULT
     };
     let mut c = MemFlashConfig::new(0x181000, SECTOR, 1);
     c.erased_byte = 0x00;
@@ -178,7 +178,7 @@ fn write_once_keeps_one_fresh_copy() {
     let l = layout();
     let cfg = TrailerConfig {
         write_once: true,
-        flags_invert: false,
+        ..TrailerConfig::DEFAULT
     };
     let mut c = MemFlashConfig::new(0x181000, SECTOR, 8);
     c.double_program_is_error = true;

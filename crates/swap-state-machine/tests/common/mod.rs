@@ -85,15 +85,55 @@ impl ImageVerifier for Sha256Verifier {
     }
 }
 
+/// A file of the wolfBoot vectors (`wolfboot-test-vectors`).
 pub fn vector(name: &str) -> Vec<u8> {
-    let p = format!(
-        "{}/../../../shared/vectors/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let p = if std::path::Path::new(&p).exists() {
-        p
-    } else {
-        format!("/work/shared/vectors/{name}")
-    };
-    std::fs::read(&p).unwrap_or_else(|e| panic!("{p}: {e}"))
+    wolfboot_test_vectors::read(name)
+}
+
+/// The ECC P-256 keystore that signed the ecc256 vectors (`keys/ecc256`).
+pub fn ecc256_keystore() -> &'static wolfboot_verify::Keystore<'static> {
+    static KS: std::sync::OnceLock<wolfboot_verify::Keystore<'static>> = std::sync::OnceLock::new();
+    KS.get_or_init(|| keystore_from("keys/ecc256/keystore.der"))
+}
+
+/// The Ed25519 keystore that signed the ed25519 vectors (`keys/ed25519`).
+pub fn ed25519_keystore() -> &'static wolfboot_verify::Keystore<'static> {
+    static KS: std::sync::OnceLock<wolfboot_verify::Keystore<'static>> = std::sync::OnceLock::new();
+    KS.get_or_init(|| keystore_from("keys/ed25519/keystore.der"))
+}
+
+fn keystore_from(file: &str) -> wolfboot_verify::Keystore<'static> {
+    let bytes: &'static [u8] = Box::leak(wolfboot_test_vectors::read(file).into_boxed_slice());
+    let slots: Vec<_> = wolfboot_verify::parse_keystore(bytes)
+        .collect::<Result<_, _>>()
+        .unwrap_or_else(|e| panic!("{file}: {e}"));
+    assert!(!slots.is_empty(), "{file}: no key");
+    wolfboot_verify::Keystore::new(Box::leak(slots.into_boxed_slice()))
+}
+
+/// Either verifier, so one harness runs with both.
+pub enum TestVerifier {
+    /// SHA-256 digest only (fast).
+    Digest(Sha256Verifier),
+    /// The real one: keystore, digest and signature.
+    Keys(wolfboot_swap_state_machine::KeystoreVerifier<'static, { HDR as usize }>),
+}
+
+impl TestVerifier {
+    pub fn keys(ks: &'static wolfboot_verify::Keystore<'static>) -> Self {
+        TestVerifier::Keys(wolfboot_swap_state_machine::KeystoreVerifier::new(ks))
+    }
+}
+
+impl ImageVerifier for TestVerifier {
+    fn verify(
+        &mut self,
+        part: PartitionId,
+        img: &mut dyn ImageSource,
+    ) -> Result<ImageInfo, VerifyError> {
+        match self {
+            TestVerifier::Digest(v) => v.verify(part, img),
+            TestVerifier::Keys(v) => v.verify(part, img),
+        }
+    }
 }

@@ -1,0 +1,343 @@
+//! `KeystoreVerifier` (feature `verify`) on wolfBoot-made images, in flash,
+//! alone and as the bootloader's verifier; image-area limits and the
+//! `EXT_ENCRYPTED` trailer skip seen from the bootloader.
+
+mod common;
+
+use common::{ecc256_keystore, vector, TestVerifier, HDR};
+use wolfboot_hal_flash::{
+    Device, Flash, MemFlash, MemFlashConfig, Partition, PartitionId, PartitionSet, SingleFlash,
+};
+use wolfboot_swap_state_machine::{
+    app, BootAction, BootConfig, BootError, Bootloader, ImageVerifier, KeystoreVerifier,
+    PartitionReader, PartitionState, RefuseReason, TrailerConfig, VerifyError,
+};
+
+const SECTOR: u32 = 0x1000;
+const PSIZE: u32 = 0x18000;
+
+fn layout(sector: u32, psize: u32) -> PartitionSet {
+    PartitionSet {
+        boot: Partition::new(Device::Internal, 0, psize),
+        update: Partition::new(Device::Internal, psize, psize),
+        swap: Partition::new(Device::Internal, 2 * psize, sector),
+        sector_size: sector,
+    }
+}
+
+fn flash(sector: u32, psize: u32, boot: &[u8], update: &[u8]) -> SingleFlash<MemFlash> {
+    let mut f = MemFlash::new(MemFlashConfig::new(2 * psize + sector, sector, 8)).unwrap();
+    f.poke(0, boot).unwrap();
+    f.poke(psize, update).unwrap();
+    SingleFlash(f)
+}
+
+type Kv = KeystoreVerifier<'static, { HDR as usize }>;
+
+/// Verify `img` placed at the start of BOOT, the reader limited to `area`.
+fn verify_in_flash(v: &mut Kv, img: &[u8], area: u32) -> Result<u32, VerifyError> {
+    let l = layout(SECTOR, PSIZE);
+    let mut f = flash(SECTOR, PSIZE, img, &[]);
+    let mut r = PartitionReader::with_len(&mut f, l.boot, area);
+    v.verify(PartitionId::Boot, &mut r).map(|i| {
+        assert_eq!(i.header_size, HDR);
+        assert_eq!(i.total_size() as usize, img.len());
+        assert_eq!(i.image_type & 0x000F, 1, "application image");
+        i.version
+    })
+}
+
+#[test]
+fn accepts_wolfboot_signed_images() {
+    let mut v = Kv::new(ecc256_keystore());
+    for (file, version) in [
+        ("ecc256_sha256_v668_signed.bin", 668),
+        ("custom_tlv_v739_signed.bin", 739),
+        ("custom_tlv_string_v822_signed.bin", 822),
+        ("no_timestamp_v968_signed.bin", 968),
+        ("encrypted_aes128_v470_signed.bin", 470),
+        ("delta_base_v492_signed.bin", 492),
+    ] {
+        assert_eq!(
+            verify_in_flash(&mut v, &vector(file), PSIZE - SECTOR),
+            Ok(version),
+            "{file}"
+        );
+        assert_eq!(v.last_error(), None);
+    }
+}
+
+#[test]
+fn refusals_map_onto_the_state_machine_reasons() {
+    use wolfboot_verify::VerifyError as Detail;
+    let mut v = Kv::new(ecc256_keystore());
+    type Case = (&'static str, VerifyError, fn(Detail) -> bool);
+    let cases: [Case; 9] = [
+        ("invalid_magic.bin", VerifyError::BadMagic, |d| {
+            d == Detail::BadMagic
+        }),
+        (
+            "invalid_payload_bitflip.bin",
+            VerifyError::IntegrityMismatch,
+            |d| d == Detail::HashMismatch,
+        ),
+        // Shorter than its size field: in flash the rest reads erased.
+        (
+            "invalid_truncated_payload.bin",
+            VerifyError::IntegrityMismatch,
+            |d| d == Detail::HashMismatch,
+        ),
+        (
+            "invalid_version_changed.bin",
+            VerifyError::IntegrityMismatch,
+            |d| d == Detail::HashMismatch,
+        ),
+        (
+            "invalid_signature_bitflip.bin",
+            VerifyError::SignatureInvalid,
+            |d| d == Detail::BadSignature,
+        ),
+        ("invalid_pubkey_hint.bin", VerifyError::UnknownKey, |d| {
+            d == Detail::UnknownKey
+        }),
+        // Valid, but signed with a key the keystore does not hold.
+        (
+            "ed25519_sha256_v262_signed.bin",
+            VerifyError::UnknownKey,
+            |d| d == Detail::UnknownKey,
+        ),
+        (
+            "partition_id_3_v606_signed.bin",
+            VerifyError::Unsupported,
+            |d| {
+                matches!(
+                    d,
+                    Detail::WrongPartition {
+                        expected: 1,
+                        found: 3
+                    }
+                )
+            },
+        ),
+        (
+            "nosign_sha256_v32_signed.bin",
+            VerifyError::Unsupported,
+            |d| d == Detail::UnsignedNotAllowed,
+        ),
+    ];
+    for (file, coarse, detail) in cases {
+        assert_eq!(
+            verify_in_flash(&mut v, &vector(file), PSIZE - SECTOR),
+            Err(coarse),
+            "{file}"
+        );
+        let d = v.last_error().expect("detail kept");
+        assert!(detail(d), "{file}: {d:?}");
+    }
+    // An empty partition.
+    assert_eq!(
+        verify_in_flash(&mut v, &[], PSIZE - SECTOR),
+        Err(VerifyError::BadMagic)
+    );
+}
+
+#[test]
+fn image_must_fit_the_area_the_bootloader_gives() {
+    let mut v = Kv::new(ecc256_keystore());
+    let img = vector("ecc256_sha256_v668_signed.bin");
+    let n = img.len() as u32;
+    assert_eq!(verify_in_flash(&mut v, &img, n), Ok(668));
+    assert_eq!(
+        verify_in_flash(&mut v, &img, n - 1),
+        Err(VerifyError::SizeOutOfRange)
+    );
+    assert_eq!(v.last_error(), Some(wolfboot_verify::VerifyError::TooLarge));
+    // Options can narrow the limit further, never widen it.
+    let mut opts = *Kv::new(ecc256_keystore()).options();
+    opts.max_image_size = Some(n - 1);
+    let mut narrow = Kv::with_options(ecc256_keystore(), opts);
+    assert_eq!(
+        verify_in_flash(&mut narrow, &img, PSIZE),
+        Err(VerifyError::SizeOutOfRange)
+    );
+}
+
+fn bootloader(
+    sector: u32,
+    psize: u32,
+    boot: &[u8],
+    update: &[u8],
+    config: BootConfig,
+) -> Result<Bootloader<SingleFlash<MemFlash>, TestVerifier>, BootError> {
+    Bootloader::new(
+        flash(sector, psize, boot, update),
+        TestVerifier::keys(ecc256_keystore()),
+        layout(sector, psize),
+        BootConfig {
+            header_size: HDR,
+            ..config
+        },
+    )
+}
+
+#[test]
+fn image_area_excludes_the_trailer_sectors() {
+    // 2 KiB sectors: a 4352-byte image needs 3 sectors before the trailer.
+    let img = vector("ecc256_sha256_v668_signed.bin");
+    let new = vector("custom_tlv_v739_signed.bin");
+    let fits = bootloader(0x800, 0x2000, &img, &[], BootConfig::default()).unwrap();
+    assert_eq!(fits.image_area(), 0x1800);
+    let mut fits = fits;
+    assert_eq!(fits.boot().unwrap().image.version, 668);
+
+    // Write-once: two trailer sectors, the image no longer fits in BOOT.
+    let wo = BootConfig {
+        trailer: TrailerConfig {
+            write_once: true,
+            ..TrailerConfig::DEFAULT
+        },
+        ..BootConfig::default()
+    };
+    let mut b = bootloader(0x800, 0x2000, &img, &[], wo).unwrap();
+    assert_eq!(b.image_area(), 0x1000);
+    assert_eq!(
+        b.boot(),
+        Err(BootError::NoBootableImage {
+            boot: VerifyError::SizeOutOfRange,
+            fallback: Some(RefuseReason::NoImage),
+        })
+    );
+    // ... nor in UPDATE: the update is refused before being verified.
+    let mut b = bootloader(0x800, 0x2800, &img, &new, wo).unwrap();
+    assert_eq!(b.image_area(), 0x1800);
+    b.update_trigger().unwrap();
+    assert_eq!(b.boot().unwrap().action, BootAction::Installed);
+    let mut b = bootloader(0x800, 0x2000, &[], &new, wo).unwrap();
+    b.update_trigger().unwrap();
+    assert_eq!(
+        b.boot(),
+        Err(BootError::NoBootableImage {
+            boot: VerifyError::BadMagic,
+            fallback: Some(RefuseReason::TooLarge),
+        })
+    );
+}
+
+#[test]
+fn untrusted_fallback_leaves_nothing_to_boot() {
+    let old = vector("ecc256_sha256_v668_signed.bin");
+    let mut bad = old.clone();
+    let last = bad.len() - 1;
+    bad[last] ^= 1;
+    let foreign = vector("ed25519_sha256_v262_signed.bin");
+    let mut b = bootloader(SECTOR, 0x8000, &bad, &foreign, BootConfig::default()).unwrap();
+    assert_eq!(
+        b.boot(),
+        Err(BootError::NoBootableImage {
+            boot: VerifyError::IntegrityMismatch,
+            fallback: Some(RefuseReason::Verify(VerifyError::UnknownKey)),
+        })
+    );
+    // Nothing was written.
+    assert_eq!(b.flash().0.stats().mutations(), 0);
+}
+
+#[test]
+fn power_loss_while_verifying_is_a_flash_error() {
+    let old = vector("ecc256_sha256_v668_signed.bin");
+    let l = layout(SECTOR, 0x8000);
+    let power = wolfboot_hal_flash::PowerSupply::new();
+    let mut f =
+        MemFlash::with_power(MemFlashConfig::new(0x11000, SECTOR, 8), power.clone()).unwrap();
+    f.poke(0, &old).unwrap();
+    let mut f = SingleFlash(f);
+    power.cut_after(0);
+    assert!(f.0.erase(0x10000, 0x11000).is_err(), "power now off");
+    let mut v = Kv::new(ecc256_keystore());
+    let mut r = PartitionReader::new(&mut f, l.boot);
+    assert_eq!(v.verify(PartitionId::Boot, &mut r), Err(VerifyError::Read));
+    assert!(r.fault().is_some());
+    assert!(matches!(
+        v.last_error(),
+        Some(wolfboot_verify::VerifyError::Source(_))
+    ));
+    let mut b = Bootloader::new(f, v, l, BootConfig::default()).unwrap();
+    assert!(matches!(b.boot(), Err(BootError::Flash(_))));
+    power.reboot();
+    assert_eq!(b.boot().unwrap().image.version, 668);
+}
+
+/// `EXT_ENCRYPTED` layout: key + nonce at the end of BOOT, every trailer
+/// moved down by their size. The swap and rollback work with the moved
+/// trailers; the application side reads the same states.
+#[test]
+fn encrypt_secret_area_moves_the_trailers() {
+    const PS: u32 = 0x8000;
+    let cfg = BootConfig {
+        trailer: TrailerConfig::DEFAULT.with_encrypt_secret(32, 12),
+        ..BootConfig::default()
+    };
+    let old = vector("ecc256_sha256_v668_signed.bin");
+    let new = vector("custom_tlv_v739_signed.bin");
+    let mut b = bootloader(SECTOR, PS, &old, &new, cfg).unwrap();
+    assert_eq!(b.boot_trailer().end_offset(), PS - 44);
+    assert_eq!(b.image_area(), PS - SECTOR);
+    let secret: Vec<u8> = (1..=44).collect();
+    b.flash_mut().0.poke(PS - 44, &secret).unwrap();
+    b.success().unwrap();
+    b.update_trigger().unwrap();
+    let read = |b: &mut Bootloader<SingleFlash<MemFlash>, TestVerifier>, at: u32, n: usize| {
+        let mut v = vec![0u8; n];
+        b.flash_mut().0.read(at, &mut v).unwrap();
+        v
+    };
+    // BOOT: SUCCESS (0x00) then the magic, right before the secret.
+    assert_eq!(read(&mut b, PS - 49, 5), [0x00, b'B', b'O', b'O', b'T']);
+    assert_eq!(read(&mut b, PS - 44, 44), secret);
+    // UPDATE: UPDATING (0x70), moved down too.
+    assert_eq!(read(&mut b, 2 * PS - 49, 5), [0x70, b'B', b'O', b'O', b'T']);
+    assert!(read(&mut b, 2 * PS - 44, 44).iter().all(|x| *x == 0xFF));
+
+    let d = b.boot().unwrap();
+    assert_eq!((d.action, d.image.version), (BootAction::Installed, 739));
+    assert_eq!(d.boot_state, Some(PartitionState::Testing));
+    assert_eq!(read(&mut b, PS - 49, 5), [0x10, b'B', b'O', b'O', b'T']);
+    let l = *b.layout();
+    assert_eq!(
+        app::partition_state(b.flash_mut(), &l, cfg.trailer, PartitionId::Boot).unwrap(),
+        Some(PartitionState::Testing)
+    );
+    // The swap erases BOOT's trailer sector, secret included (not preserved:
+    // EXT_ENCRYPTED swaps are not implemented).
+    assert!(read(&mut b, PS - 44, 44).iter().all(|x| *x == 0xFF));
+
+    let d = b.boot().unwrap();
+    assert_eq!((d.action, d.image.version), (BootAction::RolledBack, 668));
+    assert_eq!(d.boot_state, Some(PartitionState::Success));
+}
+
+#[test]
+fn trailer_skip_must_leave_the_trailer_in_the_last_sector() {
+    let img = vector("ecc256_sha256_v668_signed.bin");
+    for (skip, ok) in [
+        (0, true),
+        (44, true),
+        (SECTOR - 6 - 4, true),
+        (SECTOR - 6, false),
+        (SECTOR, false),
+        (SECTOR + 44, false),
+    ] {
+        let cfg = BootConfig {
+            trailer: TrailerConfig {
+                trailer_skip: skip,
+                ..TrailerConfig::DEFAULT
+            },
+            ..BootConfig::default()
+        };
+        let r = bootloader(SECTOR, 0x8000, &img, &[], cfg);
+        assert_eq!(r.is_ok(), ok, "skip {skip}");
+        if !ok {
+            assert!(matches!(r, Err(BootError::Unsupported)));
+        }
+    }
+}
