@@ -174,8 +174,8 @@ pub fn run_story(bins: &Binaries, dir: &Path) -> Result<(), String> {
     }
 
     println!(
-        "\n{:<52} {:>7} {:>8} {:<24} {}",
-        "step", "booted", "state", "bootloader action", "flash erases/programs"
+        "\n{:<52} {:>7} {:>8} {:<24} flash erases/programs",
+        "step", "booted", "state", "bootloader action"
     );
     println!("{}", "-".repeat(120));
     for r in &s.rows {
