@@ -29,6 +29,16 @@ impl WolfBootConfig {
             secret: None,
         }
     }
+
+    /// Reserve the update-encryption secret area at the end of BOOT, and
+    /// move both trailers below it, as wolfBoot's `EXT_ENCRYPTED` builds do.
+    pub const fn with_encryption(mut self, secret: EncryptSecret) -> Self {
+        self.trailer = self
+            .trailer
+            .with_encrypt_secret(secret.key_len as u32, secret.nonce_len as u32);
+        self.secret = Some(secret);
+        self
+    }
 }
 
 /// The application-side handle: owns the flash access and the configuration.

@@ -319,15 +319,24 @@ fn power_cut_while_staging_never_leaves_a_trigger() {
 
 #[test]
 fn encrypt_key_is_stored_at_the_end_of_boot_and_erased() {
-    let mut cfg = WolfBootConfig::new(sim_layout());
-    cfg.secret = Some(EncryptSecret::CHACHA20);
+    let cfg = WolfBootConfig::new(sim_layout()).with_encryption(EncryptSecret::CHACHA20);
     let mut wb: WolfBoot<_> = WolfBoot::new(sim_flash(4), cfg);
+    // The trailer sits below the secret; its state survives key changes.
+    wb.success().unwrap();
+    let end = 0x80000 + 0x40000;
+    assert_eq!(
+        &wb.flash_mut().0.contents()[end - 44 - 4..end - 44],
+        b"BOOT"
+    );
     let key: Vec<u8> = (0..32).collect();
     let nonce: Vec<u8> = (100..112).collect();
     let (mut k, mut n) = ([0u8; 32], [0u8; 12]);
     assert!(!wb.get_encrypt_key(&mut k, &mut n).unwrap());
     wb.set_encrypt_key(&key, &nonce).unwrap();
-    let end = 0x80000 + 0x40000;
+    assert_eq!(
+        wb.partition_state(PartitionId::Boot).unwrap(),
+        Some(PartitionState::Success)
+    );
     assert_eq!(&wb.flash_mut().0.contents()[end - 44..end - 12], &key[..]);
     assert_eq!(&wb.flash_mut().0.contents()[end - 12..end], &nonce[..]);
     assert!(wb.get_encrypt_key(&mut k, &mut n).unwrap());
@@ -337,6 +346,10 @@ fn encrypt_key_is_stored_at_the_end_of_boot_and_erased() {
     assert!(wb.flash_mut().0.contents()[end - 44..end]
         .iter()
         .all(|b| *b == 0xFF));
+    assert_eq!(
+        wb.partition_state(PartitionId::Boot).unwrap(),
+        Some(PartitionState::Success)
+    );
     assert!(wb.set_encrypt_key(&key[..16], &nonce).is_err());
     let mut plain = sim(4);
     assert!(plain.set_encrypt_key(&key, &nonce).is_err());
