@@ -6,12 +6,12 @@ use crate::wire::{
 
 fn read_u16(bytes: &[u8], at: usize) -> Option<u16> {
     let b = bytes.get(at..at.checked_add(2)?)?;
-    Some(u16::from_le_bytes([b[0], b[1]]))
+    Some(u16::from_le_bytes(b.try_into().ok()?))
 }
 
 fn read_u32(bytes: &[u8], at: usize) -> Option<u32> {
     let b = bytes.get(at..at.checked_add(4)?)?;
-    Some(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    Some(u32::from_le_bytes(b.try_into().ok()?))
 }
 
 fn le_u32(value: &[u8]) -> Option<u32> {

@@ -14,6 +14,16 @@
 #![no_std]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+// The parser faces attacker-controlled bytes: no panicking shortcuts.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::panic
+    )
+)]
 
 #[cfg(feature = "alloc")]
 extern crate alloc;
@@ -24,7 +34,9 @@ mod error;
 mod header;
 mod types;
 
+// Host-side only; sizes its buffer from the same layout it writes.
 #[cfg(feature = "alloc")]
+#[allow(clippy::indexing_slicing)]
 mod builder;
 
 pub use error::HeaderError;
