@@ -164,24 +164,6 @@ fn strip_sec1_prefix(point: &[u8]) -> Vec<u8> {
     point.get(1..).unwrap_or_default().to_vec()
 }
 
-/// DER prefix of the DigestInfo that PKCS#1 v1.5 "with encoding" wraps around a digest.
-fn digest_info_prefix(hash: HashAlgorithm) -> &'static [u8] {
-    match hash {
-        HashAlgorithm::Sha256 => &[
-            0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02,
-            0x01, 0x05, 0x00, 0x04, 0x20,
-        ],
-        HashAlgorithm::Sha384 => &[
-            0x30, 0x41, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02,
-            0x02, 0x05, 0x00, 0x04, 0x30,
-        ],
-        HashAlgorithm::Sha3_384 => &[
-            0x30, 0x41, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02,
-            0x09, 0x05, 0x00, 0x04, 0x30,
-        ],
-    }
-}
-
 /// Left-pad a digest with zeros to `len` bytes (ECDSA: the integer stays the
 /// digest when it is shorter than the group order).
 fn pad_left(digest: &[u8], len: usize) -> Vec<u8> {
@@ -357,7 +339,7 @@ impl PrivateKey {
                 } else {
                     let mut input = Vec::new();
                     if digest_info {
-                        input.extend_from_slice(digest_info_prefix(hash));
+                        input.extend_from_slice(hash.digest_info_prefix());
                     }
                     input.extend_from_slice(digest);
                     k.sign_with_rng(&mut rng, rsa::Pkcs1v15Sign::new_unprefixed(), &input)

@@ -195,24 +195,6 @@ mod rsa {
     use crate::error::VerifyError;
     use crate::keystore::{der_trim, rsa_bits};
 
-    /// DER `DigestInfo` header before a digest of each algorithm.
-    fn digest_info_prefix(hash: HashAlgorithm) -> &'static [u8] {
-        match hash {
-            HashAlgorithm::Sha256 => &[
-                0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02,
-                0x01, 0x05, 0x00, 0x04, 0x20,
-            ],
-            HashAlgorithm::Sha384 => &[
-                0x30, 0x41, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02,
-                0x02, 0x05, 0x00, 0x04, 0x30,
-            ],
-            HashAlgorithm::Sha3_384 => &[
-                0x30, 0x41, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02,
-                0x09, 0x05, 0x00, 0x04, 0x30,
-            ],
-        }
-    }
-
     fn pss(auth: AuthType) -> bool {
         matches!(
             auth,
@@ -248,7 +230,7 @@ mod rsa {
         let info = || {
             let scheme = Pkcs1v15Sign {
                 hash_len: Some(digest.len()),
-                prefix: Box::from(digest_info_prefix(hash)),
+                prefix: Box::from(hash.digest_info_prefix()),
             };
             key.verify(scheme, digest, sig).is_ok()
         };
