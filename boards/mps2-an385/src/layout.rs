@@ -1,0 +1,53 @@
+//! The memory map (see the table in `memory_map.rs`) and the wolfBoot
+//! partition set built from it.
+
+include!("memory_map.rs");
+include!(concat!(env!("OUT_DIR"), "/config.rs"));
+
+use wolfboot_hal_flash::{Device, Partition, PartitionSet};
+
+const _: () = assert!(SWAP_ADDRESS + SWAP_SIZE <= CODE_SRAM_BASE + CODE_SRAM_SIZE);
+const _: () = assert!(BOOT_ADDRESS == FLASH_BASE && FLASH_SIZE.is_multiple_of(SECTOR_SIZE));
+const _: () = assert!(APP_ENTRY_ADDRESS.is_multiple_of(256));
+
+/// Where the application's vector table is: BOOT plus the image header.
+pub const APP_ENTRY_ADDRESS: u32 = BOOT_ADDRESS + IMAGE_HEADER_SIZE;
+
+/// Device offset (for the flash driver) of an address in the flash device.
+pub const fn device_offset(address: u32) -> u32 {
+    address - FLASH_BASE
+}
+
+/// BOOT, UPDATE and SWAP as partitions of the one internal flash device,
+/// with device offsets.
+pub const PARTITIONS: PartitionSet = PartitionSet {
+    boot: Partition::new(
+        Device::Internal,
+        device_offset(BOOT_ADDRESS),
+        PARTITION_SIZE,
+    ),
+    update: Partition::new(
+        Device::Internal,
+        device_offset(UPDATE_ADDRESS),
+        PARTITION_SIZE,
+    ),
+    swap: Partition::new(Device::Internal, device_offset(SWAP_ADDRESS), SWAP_SIZE),
+    sector_size: SECTOR_SIZE,
+};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layout_is_consistent() {
+        assert_eq!(BOOT_ADDRESS, 0x0002_0000);
+        assert_eq!(UPDATE_ADDRESS, 0x0012_0000);
+        assert_eq!(SWAP_ADDRESS, 0x0022_0000);
+        assert_eq!(FLASH_SIZE % SECTOR_SIZE, 0);
+        assert_eq!(APP_ENTRY_ADDRESS % 128, 0);
+        assert_eq!(TESTCTL_ADDRESS, 0x203F_FF00);
+        assert_eq!(PARTITIONS.boot.offset, 0);
+        assert_eq!(PARTITIONS.swap.offset, 2 * PARTITION_SIZE);
+    }
+}

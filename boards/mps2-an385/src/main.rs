@@ -1,0 +1,157 @@
+//! The wolfboot-rs bootloader for QEMU mps2-an385.
+//!
+//! Reset → UART banner → (test harness: load the flash file) → the swap
+//! state machine decides (resume an interrupted swap, roll back an
+//! unconfirmed image, install a triggered update, fall back to UPDATE) with
+//! every image verified against the embedded keystore → jump to the verified
+//! image in BOOT.
+#![cfg_attr(target_os = "none", no_std, no_main)]
+
+#[cfg(target_os = "none")]
+mod firmware {
+    use cortex_m_rt::{entry, exception, ExceptionFrame};
+    use wolfboot_board_mps2_an385::{
+        console::{Console, Uart},
+        jump,
+        layout::{self, IMAGE_HEADER_SIZE, PARTITIONS},
+        semihost, take_flash, testctl,
+        verifier::KeystoreVerifier,
+        TRAILER,
+    };
+    use wolfboot_swap_state_machine::{
+        BootAction, BootConfig, BootError, Bootloader, RefuseReason, VerifyError,
+    };
+
+    #[allow(dead_code)]
+    mod keys {
+        include!(concat!(env!("OUT_DIR"), "/keystore.rs"));
+    }
+
+    #[entry]
+    fn main() -> ! {
+        // SAFETY: the only UART user in the bootloader.
+        let mut con = unsafe { Uart::new(115_200) };
+        con.println("wolfboot-rs bootloader (mps2-an385)");
+        let settings = testctl::settings();
+        // SAFETY: the only flash owner; the bootloader lives below FLASH_BASE
+        // and holds no reference into the flash device.
+        let flash = unsafe { take_flash(settings, true) };
+        let config = BootConfig {
+            trailer: TRAILER,
+            header_size: IMAGE_HEADER_SIZE,
+            ..BootConfig::default()
+        };
+        let verifier = KeystoreVerifier::new(&keys::KEYSTORE);
+        let Ok(mut bootloader) = Bootloader::new(flash, verifier, PARTITIONS, config) else {
+            con.println("bad partition layout");
+            halt(&mut con, settings.is_some())
+        };
+        match bootloader.boot() {
+            Ok(decision) => {
+                con.print("boot: ");
+                print_action(&mut con, &decision.action);
+                con.print("; version ");
+                con.dec(decision.image.version);
+                con.println("");
+                let entry = layout::BOOT_ADDRESS + decision.image.header_size;
+                let end = layout::BOOT_ADDRESS + layout::PARTITION_SIZE - layout::SECTOR_SIZE;
+                let err = jump::boot(entry, end);
+                con.print("boot: bad vector table ");
+                match err {
+                    jump::JumpError::Misaligned(v)
+                    | jump::JumpError::StackPointer(v)
+                    | jump::JumpError::ResetVector(v) => con.hex(v),
+                }
+                con.println("");
+            }
+            Err(BootError::NoBootableImage { boot, fallback }) => {
+                con.print("boot: no bootable image: BOOT ");
+                con.print(verify_error_str(boot));
+                if let Some(r) = fallback {
+                    con.print(", fallback ");
+                    print_refusal(&mut con, &r);
+                }
+                con.println("");
+            }
+            Err(BootError::Flash(_)) => con.println("boot: flash failure"),
+            Err(_) => con.println("boot: unsupported layout or trailer"),
+        }
+        halt(&mut con, settings.is_some())
+    }
+
+    fn print_action(con: &mut Uart, action: &BootAction) {
+        match action {
+            BootAction::NoUpdate => con.print("no update"),
+            BootAction::Installed => con.print("update installed"),
+            BootAction::RolledBack => con.print("rolled back"),
+            BootAction::FinishedInterrupted => con.print("finished an interrupted update"),
+            BootAction::EmergencyFallback => con.print("emergency fallback to UPDATE"),
+            BootAction::UpdateRefused(r) => {
+                con.print("update refused (");
+                print_refusal(con, r);
+                con.print(")");
+            }
+        }
+    }
+
+    fn print_refusal(con: &mut Uart, r: &RefuseReason) {
+        match r {
+            RefuseReason::NoImage => con.print("no image"),
+            RefuseReason::WrongType => con.print("not an application"),
+            RefuseReason::TooLarge => con.print("too large"),
+            RefuseReason::Verify(e) => con.print(verify_error_str(*e)),
+            RefuseReason::NotNewer { current, candidate } => {
+                con.print("version ");
+                con.dec(*candidate);
+                con.print(" not newer than ");
+                con.dec(*current);
+            }
+        }
+    }
+
+    fn verify_error_str(e: VerifyError) -> &'static str {
+        match e {
+            VerifyError::Read => "read error",
+            VerifyError::BadMagic => "no image",
+            VerifyError::MalformedHeader => "malformed header",
+            VerifyError::SizeOutOfRange => "size out of range",
+            VerifyError::IntegrityMismatch => "digest mismatch",
+            VerifyError::SignatureInvalid => "bad signature",
+            VerifyError::UnknownKey => "unknown key",
+            VerifyError::Unsupported => "unsupported algorithm",
+        }
+    }
+
+    /// wolfBoot_panic: nothing bootable. Under the harness, end the run.
+    fn halt(con: &mut Uart, harness: bool) -> ! {
+        con.println("halted");
+        if harness {
+            semihost::exit(testctl::EXIT_NO_IMAGE);
+        }
+        loop {
+            cortex_m::asm::wfi();
+        }
+    }
+
+    #[exception]
+    unsafe fn HardFault(_frame: &ExceptionFrame) -> ! {
+        if testctl::settings().is_some() {
+            semihost::exit(testctl::EXIT_FAULT);
+        }
+        loop {
+            cortex_m::asm::wfi();
+        }
+    }
+
+    #[panic_handler]
+    fn panic(_: &core::panic::PanicInfo) -> ! {
+        // With `panic = "immediate-abort"` this is never called: a panic is a
+        // trap instruction (HardFault).
+        cortex_m::asm::udf()
+    }
+}
+
+#[cfg(not(target_os = "none"))]
+fn main() {
+    eprintln!("wolfboot-mps2-an385 is firmware: build it for thumbv7m-none-eabi (see README.md)");
+}

@@ -1,0 +1,266 @@
+//! The test control block: how a host harness drives the firmware under QEMU.
+//!
+//! The code SRAM that plays the flash vanishes when QEMU exits, and QEMU
+//! copies every `-kernel` / `-device loader` image back into RAM at each
+//! system reset, so an image loaded that way would come back after the
+//! application resets into the bootloader. For update, rollback and power-cut
+//! tests the harness therefore keeps the flash in a host file and tells the
+//! firmware, through 256 bytes at the top of RAM ([`TESTCTL_ADDRESS`]),
+//! which it fills with QEMU's generic loader:
+//!
+//! ```text
+//! -device loader,addr=0x203fff00,data=0x57425443,data-len=4   magic "CTBW"
+//! -device loader,addr=0x203fff04,data=<FLAGS>,data-len=4
+//! -device loader,addr=0x203fff08,data=<N>,data-len=4          cut power at op N (0: never)
+//! ```
+//!
+//! | offset | written by | meaning |
+//! |--------|------------|---------|
+//! | 0x00   | harness    | [`MAGIC`]; anything else disables the block |
+//! | 0x04   | harness    | [`flags`] |
+//! | 0x08   | harness    | `cut_after`: power fails during the N-th flash operation (one sector erase or one program call) counted from QEMU start; 0 never |
+//! | 0x0C   | firmware   | operations so far. QEMU zeroes RAM at start and keeps it across resets, and no loader image covers this word, so the count runs across the bootloader and application and across resets |
+//!
+//! With [`flags::FILE_BACKED`] the bootloader loads the flash device
+//! (`FLASH_BASE..` end of code SRAM) from `flash.bin` in QEMU's working
+//! directory at every boot, and the bootloader and application write every
+//! completed erase or program through to the file (semihosting
+//! `SYS_SEEK` + `SYS_WRITE`). The file is thus the flash: QEMU can be killed or
+//! power cut at any point and restarted on the same file. At the cut the
+//! firmware ends QEMU with status [`EXIT_POWER_CUT`]; with [`flags::TEAR`] the
+//! cut operation is half done first (torn erase or program).
+
+use crate::layout::TESTCTL_ADDRESS;
+
+/// "CTBW" read as a little-endian word.
+pub const MAGIC: u32 = 0x5742_5443;
+
+/// Control flags (word at offset 4).
+pub mod flags {
+    /// The flash lives in `flash.bin` on the host (loaded at boot, written through).
+    pub const FILE_BACKED: u32 = 1 << 0;
+    /// At the power cut, the operation is half done (torn) instead of not started.
+    pub const TEAR: u32 = 1 << 1;
+    /// The test application does not confirm itself (`wolfBoot_success`).
+    pub const APP_NO_CONFIRM: u32 = 1 << 2;
+    /// The test application triggers the update staged in UPDATE, then resets.
+    pub const APP_TRIGGER: u32 = 1 << 3;
+}
+
+/// Offsets inside the block.
+pub mod offset {
+    /// Magic word.
+    pub const MAGIC: u32 = 0x00;
+    /// Flags word.
+    pub const FLAGS: u32 = 0x04;
+    /// Power-cut operation number.
+    pub const CUT_AFTER: u32 = 0x08;
+    /// Operation counter (firmware-owned).
+    pub const OP_COUNT: u32 = 0x0C;
+}
+
+/// QEMU exit status of a power cut.
+pub const EXIT_POWER_CUT: u32 = 99;
+/// QEMU exit status when the bootloader finds nothing to boot.
+pub const EXIT_NO_IMAGE: u32 = 2;
+/// QEMU exit status of a hard fault.
+pub const EXIT_FAULT: u32 = 3;
+/// QEMU exit status when the harness set-up is wrong (e.g. no `flash.bin`).
+pub const EXIT_HARNESS: u32 = 4;
+
+/// Name of the host file backing the flash (NUL-terminated for semihosting).
+pub const FLASH_FILE: &[u8] = b"flash.bin\0";
+
+/// What the harness asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Settings {
+    /// [`flags`] bits.
+    pub flags: u32,
+    /// Power fails during operation number `cut_after` (0: never).
+    pub cut_after: u32,
+}
+
+impl Settings {
+    /// Settings from the first three words of the block, if the magic matches.
+    pub fn from_words(magic: u32, flags: u32, cut_after: u32) -> Option<Settings> {
+        (magic == MAGIC).then_some(Settings { flags, cut_after })
+    }
+
+    /// Whether a flag is set.
+    pub fn has(&self, flag: u32) -> bool {
+        self.flags & flag != 0
+    }
+
+    /// How much of operation number `count` (of `len` bytes) completes: all of
+    /// it unless it is the cut one.
+    pub fn power_for(&self, count: u32, len: u32) -> crate::flash::Power {
+        if self.cut_after == 0 || count != self.cut_after {
+            crate::flash::Power::On
+        } else if self.has(flags::TEAR) {
+            crate::flash::Power::FailsAfter(len / 2)
+        } else {
+            crate::flash::Power::FailsAfter(0)
+        }
+    }
+}
+
+#[cfg_attr(not(target_os = "none"), allow(dead_code))]
+fn word_ptr(off: u32) -> *mut u32 {
+    (TESTCTL_ADDRESS + off) as usize as *mut u32
+}
+
+/// Read the control block; `None` when the harness did not fill it.
+#[cfg(all(target_arch = "arm", target_os = "none"))]
+pub fn settings() -> Option<Settings> {
+    // SAFETY: the control block is 256 bytes of RAM at a fixed address that
+    // both linker scripts leave out, so no Rust object lives there; the words
+    // are aligned.
+    let (magic, flags, cut) = unsafe {
+        (
+            word_ptr(offset::MAGIC).read_volatile(),
+            word_ptr(offset::FLAGS).read_volatile(),
+            word_ptr(offset::CUT_AFTER).read_volatile(),
+        )
+    };
+    Settings::from_words(magic, flags, cut)
+}
+
+#[cfg(all(target_arch = "arm", target_os = "none"))]
+pub use target::*;
+
+#[cfg(all(target_arch = "arm", target_os = "none"))]
+mod target {
+    use super::*;
+    use crate::flash::{Monitor, Operation, Power};
+    use crate::layout::{FLASH_BASE, FLASH_SIZE};
+    use crate::semihost::{self, HostFile};
+
+    /// The operation counter (firmware-owned word of the control block).
+    pub fn op_count() -> u32 {
+        // SAFETY: see `settings`.
+        unsafe { word_ptr(offset::OP_COUNT).read_volatile() }
+    }
+
+    fn set_op_count(n: u32) {
+        // SAFETY: see `settings`; the firmware is single-threaded and no
+        // interrupt handler touches the block.
+        unsafe { word_ptr(offset::OP_COUNT).write_volatile(n) }
+    }
+
+    /// The flash [`Monitor`] of a test run: counts operations, writes them
+    /// through to `flash.bin`, and cuts power when told.
+    #[derive(Debug)]
+    pub struct HarnessMonitor {
+        settings: Option<Settings>,
+        file: Option<HostFile>,
+    }
+
+    impl HarnessMonitor {
+        /// A monitor that does nothing (no control block).
+        pub const fn inactive() -> Self {
+            HarnessMonitor {
+                settings: None,
+                file: None,
+            }
+        }
+
+        /// Attach to the harness described by `settings`. With
+        /// [`flags::FILE_BACKED`], open `flash.bin`, and when `load` is set
+        /// (the bootloader, at each boot) copy it into the flash device.
+        /// Ends the run with [`EXIT_HARNESS`] if the file cannot be used.
+        pub fn attach(settings: Option<Settings>, load: bool) -> Self {
+            let Some(s) = settings else {
+                return Self::inactive();
+            };
+            let mut file = None;
+            if s.has(flags::FILE_BACKED) {
+                let Some(f) = HostFile::open(FLASH_FILE, semihost::MODE_RW_BINARY) else {
+                    semihost::exit(EXIT_HARNESS)
+                };
+                if load {
+                    let len = f.len().unwrap_or(0).min(FLASH_SIZE as usize);
+                    // SAFETY: `[FLASH_BASE, FLASH_BASE + len)` is code SRAM
+                    // above the bootloader (len ≤ FLASH_SIZE), and no
+                    // `CodeSram` exists yet, so nothing else accesses it.
+                    let read = unsafe { f.read_raw(FLASH_BASE as usize as *mut u8, len) };
+                    if !f.seek(0) || read != len || len == 0 {
+                        semihost::exit(EXIT_HARNESS);
+                    }
+                }
+                file = Some(f);
+            }
+            HarnessMonitor {
+                settings: Some(s),
+                file,
+            }
+        }
+
+        /// Whether a control block is present.
+        pub fn settings(&self) -> Option<Settings> {
+            self.settings
+        }
+    }
+
+    impl Monitor for HarnessMonitor {
+        fn before(&mut self, op: Operation) -> Power {
+            let Some(s) = self.settings else {
+                return Power::On;
+            };
+            let n = op_count().wrapping_add(1);
+            set_op_count(n);
+            let len = match op {
+                Operation::Erase { len, .. } | Operation::Program { len, .. } => len,
+            };
+            s.power_for(n, len)
+        }
+
+        fn changed(&mut self, offset: u32, len: u32) {
+            if let Some(f) = &self.file {
+                // SAFETY: the flash driver reports ranges inside the device,
+                // i.e. readable code SRAM at FLASH_BASE + offset.
+                let ok = f.seek(offset as usize)
+                    && unsafe {
+                        f.write_raw((FLASH_BASE + offset) as usize as *const u8, len as usize)
+                    };
+                if !ok {
+                    semihost::exit(EXIT_HARNESS);
+                }
+            }
+        }
+
+        fn power_lost(&mut self) {
+            semihost::exit(EXIT_POWER_CUT)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::flash::Power;
+
+    #[test]
+    fn magic_gates_the_block() {
+        assert_eq!(Settings::from_words(0, 1, 2), None);
+        let s = Settings::from_words(MAGIC, flags::FILE_BACKED, 7).unwrap();
+        assert!(s.has(flags::FILE_BACKED) && !s.has(flags::TEAR));
+        assert_eq!(&MAGIC.to_le_bytes(), b"CTBW");
+    }
+
+    #[test]
+    fn cut_only_at_the_chosen_operation() {
+        let s = Settings {
+            flags: 0,
+            cut_after: 3,
+        };
+        assert_eq!(s.power_for(2, 4096), Power::On);
+        assert_eq!(s.power_for(3, 4096), Power::FailsAfter(0));
+        assert_eq!(s.power_for(4, 4096), Power::On);
+        let torn = Settings {
+            flags: flags::TEAR,
+            cut_after: 3,
+        };
+        assert_eq!(torn.power_for(3, 4096), Power::FailsAfter(2048));
+        assert_eq!(Settings::default().power_for(0, 4), Power::On);
+    }
+}
