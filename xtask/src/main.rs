@@ -4,6 +4,7 @@
 //! the step named and a non-zero exit.
 
 mod demo;
+mod mps2;
 mod steps;
 
 use std::process::ExitCode;
@@ -14,7 +15,13 @@ usage: cargo xtask <command> [options]
 commands:
   test [--quick]         fmt check, clippy -D warnings, every test, sim scenarios, demo (what CI runs)
   demo                   the update story on the sim board: sign, boot, update, confirm, roll back, refuse
-  build --board NAME     build bootloader, test app, signed images and factory image (boards: sim)
+  build --board NAME [--sign ALG] [--hash H]
+                         build bootloader, test app, signed image and factory image
+                         (boards: sim, mps2-an385)
+  run --board mps2-an385 [--sign ALG] [--hash H]
+                         build, then boot the firmware under QEMU
+  size --board mps2-an385
+                         bootloader text/data/bss per signature algorithm (SHA-256)
   bench                  verify and sign timings, flash operations per update
   help                   this text";
 
@@ -30,6 +37,8 @@ fn main() -> ExitCode {
         "demo" => demo::demo(rest),
         "build" => steps::build(rest),
         "bench" => steps::bench(rest),
+        "run" => steps::run_board(rest),
+        "size" => steps::size(rest),
         "help" | "--help" | "-h" => {
             println!("{USAGE}");
             Ok(())

@@ -138,6 +138,7 @@ pub fn test(args: &[String]) -> Result<(), String> {
             )
             .env("WOLFBOOT_SIGN_CLI", &bins.sign_cli),
     )?;
+    crate::mps2::test(&bins.sign_cli, quick)?;
     if !quick {
         println!("==> demo");
         crate::demo::run_story(&bins, &target_dir().join("xtask-test-demo"))?;
@@ -159,7 +160,7 @@ fn board_arg(args: &[String]) -> Result<String, String> {
             return Ok(b.to_string());
         }
     }
-    Err("missing --board NAME (boards: sim)".into())
+    Err("missing --board NAME (boards: sim, mps2-an385)".into())
 }
 
 pub fn build(args: &[String]) -> Result<(), String> {
@@ -183,7 +184,41 @@ pub fn build(args: &[String]) -> Result<(), String> {
             );
             Ok(())
         }
-        other => Err(format!("unknown board `{other}` (boards: sim)")),
+        "mps2-an385" => {
+            let sign_cli = build_sign_cli()?;
+            crate::mps2::build(args, &sign_cli).map(|_| ())
+        }
+        other => Err(format!("unknown board `{other}` (boards: sim, mps2-an385)")),
+    }
+}
+
+fn build_sign_cli() -> Result<PathBuf, String> {
+    run("build sign-cli", cargo().args(["build", "-p", "sign-cli"]))?;
+    Ok(target_dir().join("debug/sign-cli"))
+}
+
+pub fn run_board(args: &[String]) -> Result<(), String> {
+    match board_arg(args)?.as_str() {
+        "mps2-an385" => crate::mps2::run_board(args, &build_sign_cli()?),
+        "sim" => {
+            let bins = build_sim_binaries()?;
+            let dev = Device::new(&target_dir().join("board-sim"), bins)?;
+            let v1 = dev.sign(1)?;
+            dev.factory(&v1, None)?;
+            let r = dev.boot(&["get_version", "get_state"])?;
+            print!("{}{}", r.stderr, r.stdout);
+            Ok(())
+        }
+        other => Err(format!("unknown board `{other}` (boards: sim, mps2-an385)")),
+    }
+}
+
+pub fn size(args: &[String]) -> Result<(), String> {
+    match board_arg(args)?.as_str() {
+        "mps2-an385" => crate::mps2::size(&build_sign_cli()?),
+        other => Err(format!(
+            "size: board `{other}` is not a firmware board (boards: mps2-an385)"
+        )),
     }
 }
 
