@@ -145,6 +145,13 @@ fn power_failure_during_the_swap_resumes() {
 fn killing_the_bootloader_at_random_instants_resumes() {
     let (d, img) = factory("sigkill");
     d.boot(&["stage", arg(&img[1])]).unwrap();
+    // How long an uninterrupted update takes here: kills land inside it.
+    let triggered = d.read_flash().unwrap();
+    let started = std::time::Instant::now();
+    let out = d.boot_no_exec().output().unwrap();
+    let full = started.elapsed().as_micros().max(1000) as u32;
+    assert!(String::from_utf8_lossy(&out.stderr).contains("action=installed"));
+    std::fs::write(&d.flash, &triggered).unwrap();
     let mut seed = 0x9E37_79B9u32;
     let mut kills = 0;
     let mut finished = None;
@@ -157,7 +164,8 @@ fn killing_the_bootloader_at_random_instants_resumes() {
             .stderr(std::process::Stdio::piped())
             .spawn()
             .unwrap();
-        std::thread::sleep(Duration::from_micros(u64::from(seed % 30_000)));
+        // A quarter of the update at most, so several kills land before it completes.
+        std::thread::sleep(Duration::from_micros(u64::from(seed % (full / 4).max(500))));
         if child.try_wait().unwrap().is_none() {
             child.kill().unwrap();
             child.wait().unwrap();
