@@ -1,6 +1,14 @@
 //! Links the application at BOOT + image header, from the numbers the board
 //! crate exports (`links = "wolfboot-mps2-an385"` metadata), so the two can
-//! never disagree.
+//! never disagree; and copies the keystore the application verifies staged
+//! updates with.
+//!
+//! * `$OUT_DIR/memory.x`: FLASH = BOOT + header up to BOOT's trailer sector,
+//!   RAM = the board's linker RAM (below the update inbox and control block).
+//! * `$OUT_DIR/keystore.rs`: a copy of `WOLFBOOT_KEYSTORE_RS`, the same
+//!   `keystore.rs` (written by `sign-cli keygen`) the bootloader is built
+//!   with. Without it the keystore is empty (a warning): the application
+//!   still boots and confirms, but refuses every update it is offered.
 
 use std::{env, fs, path::PathBuf};
 
@@ -32,6 +40,33 @@ fn main() {
         ),
     )
     .expect("write memory.x");
+
+    let keystore = out.join("keystore.rs");
+    match env::var_os("WOLFBOOT_KEYSTORE_RS") {
+        Some(path) => {
+            fs::copy(&path, &keystore).unwrap_or_else(|e| {
+                panic!(
+                    "WOLFBOOT_KEYSTORE_RS={}: {e}",
+                    PathBuf::from(&path).display()
+                )
+            });
+            println!("cargo:rerun-if-changed={}", PathBuf::from(&path).display());
+        }
+        None => {
+            println!(
+                "cargo:warning=WOLFBOOT_KEYSTORE_RS not set: the test application's keystore \
+                 is empty and it refuses every update offered through UpdateWriter"
+            );
+            fs::write(
+                &keystore,
+                "// No WOLFBOOT_KEYSTORE_RS at build time: no trusted key.\n\
+                 pub static KEYSTORE: wolfboot_verify::Keystore<'static> =\n    \
+                 wolfboot_verify::Keystore::new(&[]);\n",
+            )
+            .expect("write keystore.rs");
+        }
+    }
+    println!("cargo:rerun-if-env-changed=WOLFBOOT_KEYSTORE_RS");
     println!("cargo:rustc-link-search={}", out.display());
     println!("cargo:rerun-if-changed=build.rs");
 }

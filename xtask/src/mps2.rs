@@ -211,8 +211,13 @@ pub fn build(args: &[String], sign_cli: &Path) -> Result<PathBuf, String> {
         ),
     )?;
     run(
-        "build mps2-an385 test app",
-        &mut firmware_build(&tc, &root().join(APP), None, None),
+        "build mps2-an385 test app (same algorithms and keystore)",
+        &mut firmware_build(
+            &tc,
+            &root().join(APP),
+            Some(&format!("{sign},{hash}")),
+            Some(&keystore),
+        ),
     )?;
     run(
         "app ELF to binary",

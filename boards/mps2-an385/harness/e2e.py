@@ -1,17 +1,27 @@
 #!/usr/bin/env python3
 """End-to-end test of wolfboot-rs on QEMU mps2-an385 (prototype for `cargo xtask`).
 
-Builds the bootloader (with a fresh keystore) and the test application, signs
-versions of the application, and runs QEMU on a flash kept in `flash.bin`
-(see src/testctl.rs):
+Builds the bootloader and the test application (same fresh keystore, same
+algorithm), signs versions of the application, and runs QEMU on a flash kept
+in `flash.bin` (see src/testctl.rs).
+
+Updates are offered the way a transport would deliver them: the signed image
+is placed in the RAM update inbox (QEMU `-device loader,file=...`) and the
+app (APP_STAGE) streams it through `UpdateWriter` in small chunks, verifies
+it and triggers it only if it verified. The raw path (APP_TRIGGER: the host
+writes UPDATE directly, the app calls `update_trigger` unchecked) is kept to
+test the bootloader's own refusals.
 
   1. boot v1
-  2. stage v2 in UPDATE, the app triggers, reset, swap, v2 confirms
-  3. stage v3, v3 installed but not confirmed, next boot rolls back to v2
-  4. tampered images refused (payload bit flip, signature bit flip, tampered BOOT)
-  5. power cuts: the v2 -> v3 update cut at every flash operation N (and torn
-     at N with --tear), then rebooted until the app runs: the app must always
-     be v2 or v3, v3 once the trigger was recorded.
+  2. v2 through the inbox: staged, triggered, reset, swap, v2 confirms
+  3. v3 through the inbox, installed but not confirmed, next boot rolls back to v2
+  4. the app's UpdateWriter refuses a payload bit flip, a signature bit flip,
+     an untrusted key and a downgrade (nothing triggered, v2 keeps running)
+  5. the bootloader refuses the same tampered images written raw into UPDATE,
+     and a tampered BOOT
+  6. power cuts: the v2 -> v3 update through the inbox (staging, trigger and
+     swap) cut at every flash operation N (and torn at N with --tear), then
+     rebooted until the app runs: the app must always be v2 or v3.
 
 Usage: harness/e2e.py [--sign ecc256|ed25519] [--cut-stride K] [--tear] [--no-build]
 Exit status 0 when every check passed; prints 'N passed, N failed'.
@@ -20,6 +30,7 @@ import argparse
 import os
 import re
 import shutil
+import struct
 import subprocess
 import sys
 
@@ -35,8 +46,10 @@ BOOT_OFF = 0x0002_0000 - FLASH_BASE
 UPDATE_OFF = BOOT_OFF + PARTITION_SIZE
 HEADER_SIZE = 256
 TESTCTL = 0x203F_FF00
+INBOX = 0x202F_FF00
+INBOX_SIZE = 0x10_0000
 MAGIC = 0x5742_5443
-FILE_BACKED, TEAR, APP_NO_CONFIRM, APP_TRIGGER = 1, 2, 4, 8
+FILE_BACKED, TEAR, APP_NO_CONFIRM, APP_TRIGGER, APP_STAGE = 1, 2, 4, 8, 16
 EXIT_POWER_CUT, EXIT_NO_IMAGE = 99, 2
 
 FW_ENV = dict(os.environ, RUSTC="/usr/bin/rustc", RUSTC_BOOTSTRAP="1")
@@ -75,8 +88,9 @@ class Rig:
                 os.remove(os.path.join(self.work, name))
         run([self.sign_cli, "keygen", f"--{self.sign}", "-g", "key.der", "--force"], cwd=self.work)
         env = dict(FW_ENV, WOLFBOOT_KEYSTORE_RS=os.path.join(self.work, "keystore.rs"))
-        run([CARGO, "fw", "--no-default-features", "--features", f"{self.sign},sha256"], cwd=BOARD, env=env)
-        run([CARGO, "fw"], cwd=APP, env=FW_ENV)
+        features = ["--no-default-features", "--features", f"{self.sign},sha256"]
+        run([CARGO, "fw"] + features, cwd=BOARD, env=env)
+        run([CARGO, "fw"] + features, cwd=APP, env=env)  # same keystore and algorithms
         app_elf = os.path.join(APP, "target/thumbv7m-none-eabi/release/mps2-an385-app")
         run(["llvm-objcopy", "-O", "binary", app_elf, os.path.join(self.work, "app.bin")])
 
@@ -106,18 +120,40 @@ class Rig:
         f[UPDATE_OFF:UPDATE_OFF + len(image)] = image
         self.save(f)
 
-    def qemu(self, flags=0, cut=0):
+    def qemu(self, flags=0, cut=0, inbox=None):
+        """One QEMU run; `inbox`: image bytes for the update inbox (sets APP_STAGE)."""
         cmd = ["qemu-system-arm", "-machine", "mps2-an385", "-cpu", "cortex-m3", "-nographic",
-               "-semihosting-config", "enable=on,target=native", "-kernel", self.bootloader,
-               "-device", f"loader,addr={TESTCTL:#x},data={MAGIC:#x},data-len=4",
-               "-device", f"loader,addr={TESTCTL + 4:#x},data={flags | FILE_BACKED:#x},data-len=4",
-               "-device", f"loader,addr={TESTCTL + 8:#x},data={cut:#x},data-len=4"]
+               "-semihosting-config", "enable=on,target=native", "-kernel", self.bootloader]
+        if inbox is not None:
+            assert len(inbox) <= INBOX_SIZE
+            flags |= APP_STAGE
+            open(os.path.join(self.work, "inbox.bin"), "wb").write(inbox)
+            cmd += ["-device", f"loader,file=inbox.bin,addr={INBOX:#x},force-raw=on",
+                    "-device", f"loader,addr={TESTCTL + 0x10:#x},data={len(inbox):#x},data-len=4"]
+        cmd += ["-device", f"loader,addr={TESTCTL:#x},data={MAGIC:#x},data-len=4",
+                "-device", f"loader,addr={TESTCTL + 4:#x},data={flags | FILE_BACKED:#x},data-len=4",
+                "-device", f"loader,addr={TESTCTL + 8:#x},data={cut:#x},data-len=4"]
         try:
             p = subprocess.run(cmd, cwd=self.work, capture_output=True, timeout=60)
             out = p.stdout.decode(errors="replace").replace("\r", "")
             return p.returncode, out
         except subprocess.TimeoutExpired as e:
             return None, (e.stdout or b"").decode(errors="replace")
+
+
+def tlv_value(image, tag):
+    """Offset of the value of header field `tag` (wolfBoot TLVs after magic and size;
+    0xFF bytes are padding)."""
+    off = 8
+    while off + 4 <= HEADER_SIZE:
+        if image[off] == 0xFF:
+            off += 1
+            continue
+        t, n = struct.unpack_from("<HH", image, off)
+        if t == tag:
+            return off + 4
+        off += 4 + n
+    raise ValueError(f"no header field {tag:#06x}")
 
 
 def app_version(out):
@@ -142,44 +178,31 @@ def main():
     check(rc == 0 and "boot: no update; version 1" in out and app_version(out) == 1, "v1 boots", out)
     check("confirmed" in out, "v1 confirms itself", out)
 
-    print("2. update to v2")
-    rig.stage(rig.image(2))
-    rc, out = rig.qemu(APP_TRIGGER)
-    check("triggering update to version 2" in out, "v1 triggers the update", out)
+    print("2. update to v2 through the inbox and UpdateWriter")
+    rc, out = rig.qemu(inbox=rig.image(2))
+    check("app: staged version 2" in out, "v1 streams v2 through UpdateWriter, verified", out)
     check("boot: update installed; version 2" in out, "bootloader swaps v2 in", out)
     check(rc == 0 and app_version(out) == 2 and "BOOT state testing" in out and "confirmed" in out,
           "v2 runs in TESTING and confirms", out)
+    check(out.count("app: staging") == 1 and "inbox already staged" in out,
+          "the inbox is staged once (not again after the reset)", out)
     rc, out = rig.qemu()
     check(rc == 0 and "boot: no update; version 2" in out and "BOOT state success" in out,
           "v2 stays after reset", out)
     confirmed_v2 = rig.load()
 
     print("3. unconfirmed v3 rolled back")
-    rig.stage(rig.image(3))
-    rc, out = rig.qemu(APP_TRIGGER | APP_NO_CONFIRM)
-    check("boot: update installed; version 3" in out and app_version(out) == 3
-          and "not confirming" in out, "v3 installed, not confirmed", out)
+    rc, out = rig.qemu(APP_NO_CONFIRM, inbox=rig.image(3))
+    check("app: staged version 3" in out and "boot: update installed; version 3" in out
+          and app_version(out) == 3 and "not confirming" in out, "v3 staged, installed, not confirmed", out)
     rc, out = rig.qemu()
     check(rc == 0 and "boot: rolled back; version 2" in out and app_version(out) == 2,
           "reset rolls back to v2", out)
 
-    print("4. tampered images refused")
-    v4 = bytearray(rig.image(4))
-    v4[HEADER_SIZE + 100] ^= 0x01
-    rig.save(confirmed_v2)
-    rig.stage(bytes(v4))
-    rc, out = rig.qemu(APP_TRIGGER)
-    check(rc == 0 and "update refused (digest mismatch); version 2" in out and app_version(out) == 2,
-          "payload bit flip refused", out)
-    v4 = bytearray(rig.image(4))
-    sig = v4.find(b"\x20\x00", 8)  # signature TLV (0x0020): flip a byte of its value
-    while sig >= 0 and sig % 2:
-        sig = v4.find(b"\x20\x00", sig + 1)
-    v4[sig + 4 + 5] ^= 0x80
-    rig.save(confirmed_v2)
-    rig.stage(bytes(v4))
-    rc, out = rig.qemu(APP_TRIGGER)
-    check(rc == 0 and "update refused" in out and app_version(out) == 2, "signature bit flip refused", out)
+    payload_flip = bytearray(rig.image(4))
+    payload_flip[HEADER_SIZE + 100] ^= 0x01
+    sig_flip = bytearray(rig.image(4))
+    sig_flip[tlv_value(sig_flip, 0x0020) + 5] ^= 0x80  # a byte of the signature
     other = os.path.join(rig.work, "other")
     os.makedirs(other, exist_ok=True)
     run([rig.sign_cli, "keygen", f"--{args.sign}", "-g", "key.der", "--force"], cwd=other,
@@ -187,8 +210,35 @@ def main():
     shutil.copy(os.path.join(rig.work, "app.bin"), other)
     run([rig.sign_cli, f"--{args.sign}", "--sha256", "app.bin", "key.der", "4"], cwd=other,
         stdout=subprocess.DEVNULL)
+    untrusted = open(os.path.join(other, "app_v4_signed.bin"), "rb").read()
+
+    print("4. UpdateWriter refuses bad updates offered through the inbox")
+    for image, reason, what in [
+            (payload_flip, "digest mismatch", "payload bit flip"),
+            (sig_flip, "bad signature", "signature bit flip"),
+            (untrusted, "unknown key", "image signed by an untrusted key"),
+            (rig.image(1), "version 1 not newer than 2", "downgrade to v1")]:
+        rig.save(confirmed_v2)
+        rc, out = rig.qemu(inbox=bytes(image))
+        refused = (rc == 0 and f"app: update refused: {reason}" in out and app_version(out) == 2
+                   and "app: staged" not in out and out.count("wolfboot-rs bootloader") == 1)
+        rc, out2 = rig.qemu()
+        check(refused and rc == 0 and "boot: no update; version 2" in out2 and app_version(out2) == 2,
+              f"{what} refused by UpdateWriter, nothing triggered, v2 still runs", out + out2)
+
+    print("5. the bootloader refuses tampered images (raw path)")
     rig.save(confirmed_v2)
-    rig.stage(open(os.path.join(other, "app_v4_signed.bin"), "rb").read())
+    rig.stage(bytes(payload_flip))
+    rc, out = rig.qemu(APP_TRIGGER)
+    check(rc == 0 and "update refused (digest mismatch); version 2" in out and app_version(out) == 2,
+          "payload bit flip refused", out)
+    rig.save(confirmed_v2)
+    rig.stage(bytes(sig_flip))
+    rc, out = rig.qemu(APP_TRIGGER)
+    check(rc == 0 and "update refused (bad signature); version 2" in out and app_version(out) == 2,
+          "signature bit flip refused", out)
+    rig.save(confirmed_v2)
+    rig.stage(untrusted)
     rc, out = rig.qemu(APP_TRIGGER)
     check(rc == 0 and "update refused (unknown key); version 2" in out and app_version(out) == 2,
           "image signed by an untrusted key refused", out)
@@ -199,24 +249,24 @@ def main():
     check(app_version(out) != 2 and ("fallback" in out or rc == EXIT_NO_IMAGE),
           "tampered BOOT not booted", out)
 
-    print("5. power cuts during the v2 -> v3 update" + (" (torn)" if args.tear else ""))
+    print("6. power cuts during the v2 -> v3 update through the inbox" + (" (torn)" if args.tear else ""))
+    v3 = rig.image(3)
     rig.save(confirmed_v2)
-    rig.stage(rig.image(3))
     start = rig.load()
-    rc, out = rig.qemu(APP_TRIGGER)
+    rc, out = rig.qemu(inbox=v3)
     m = re.findall(r"app: flash operations so far (\d+)", out)
     total = int(m[-1]) if m else 0
-    check(rc == 0 and app_version(out) == 3 and total > 0, f"uncut update takes {total} flash operations", out)
+    check(rc == 0 and "app: staged version 3" in out and app_version(out) == 3 and total > 0,
+          f"uncut update takes {total} flash operations", out)
     bad = 0
     trigger_done = None
     for n in range(1, total + 1, args.cut_stride):
         rig.save(start)
-        rc, out = rig.qemu(APP_TRIGGER | (TEAR if args.tear else 0), cut=n)
+        rc, out = rig.qemu(TEAR if args.tear else 0, cut=n, inbox=v3)
         if rc != EXIT_POWER_CUT:
             bad += 1
             print(f"  cut {n}: run ended with {rc}\n{out}")
             continue
-        triggered = "triggering update" in out and "boot: update installed" not in out
         for _ in range(3):
             rc, out = rig.qemu()
             if rc != EXIT_POWER_CUT:

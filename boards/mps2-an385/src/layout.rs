@@ -47,6 +47,9 @@ mod tests {
         assert_eq!(FLASH_SIZE % SECTOR_SIZE, 0);
         assert_eq!(APP_ENTRY_ADDRESS % 128, 0);
         assert_eq!(TESTCTL_ADDRESS, 0x203F_FF00);
+        assert_eq!(INBOX_ADDRESS, 0x202F_FF00);
+        assert_eq!(INBOX_ADDRESS + INBOX_SIZE, TESTCTL_ADDRESS);
+        assert_eq!(RAM_BASE + LINKER_RAM_SIZE, INBOX_ADDRESS);
         assert_eq!(PARTITIONS.boot.offset, 0);
         assert_eq!(PARTITIONS.swap.offset, 2 * PARTITION_SIZE);
     }

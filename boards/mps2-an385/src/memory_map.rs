@@ -15,7 +15,8 @@
 // | 0x0012_0000..0x0022_0000  | 1 MiB     | UPDATE partition                      |
 // | 0x0022_0000..0x0022_1000  | 4 KiB     | SWAP (one sector)                     |
 // | 0x0022_1000..0x0040_0000  | 1.87 MiB  | unused (still part of the flash device)|
-// | 0x2000_0000..0x203F_FF00  | 4 MiB-256 | RAM (bootloader, then application)    |
+// | 0x2000_0000..0x202F_FF00  | 3 MiB-256 | RAM (bootloader, then application)    |
+// | 0x202F_FF00..0x203F_FF00  | 1 MiB     | update inbox (tests, see `testctl`)   |
 // | 0x203F_FF00..0x2040_0000  | 256 B     | test control block (see `testctl`)    |
 
 /// Start of the code SRAM (QEMU "mps.ssram1").
@@ -61,8 +62,17 @@ pub const RAM_SIZE: u32 = 0x0040_0000;
 /// scripts so that neither the bootloader's nor the application's start-up
 /// code touches it (see `testctl`).
 pub const TESTCTL_ADDRESS: u32 = RAM_BASE + RAM_SIZE - 0x100;
-/// RAM given to the linker (bootloader and application alike).
-pub const LINKER_RAM_SIZE: u32 = TESTCTL_ADDRESS - RAM_BASE;
+/// Update inbox: RAM just below the control block where a test harness
+/// pre-places a signed image (QEMU `-device loader,file=...`) for the test
+/// application to stream into UPDATE, as a transport would deliver it. As
+/// large as a partition; outside both linker scripts, so neither firmware's
+/// data, bss or stack can overlap it (see `testctl`).
+pub const INBOX_SIZE: u32 = PARTITION_SIZE;
+/// Start of the update inbox.
+pub const INBOX_ADDRESS: u32 = TESTCTL_ADDRESS - INBOX_SIZE;
+/// RAM given to the linker (bootloader and application alike): everything
+/// below the inbox. The stack starts at its top, `INBOX_ADDRESS`.
+pub const LINKER_RAM_SIZE: u32 = INBOX_ADDRESS - RAM_BASE;
 
 /// CMSDK APB UART0 (QEMU serial 0).
 pub const UART0_BASE: u32 = 0x4000_4000;

@@ -20,6 +20,14 @@
 //! | 0x04   | harness    | [`flags`] |
 //! | 0x08   | harness    | `cut_after`: power fails during the N-th flash operation (one sector erase or one program call) counted from QEMU start; 0 never |
 //! | 0x0C   | firmware   | operations so far. QEMU zeroes RAM at start and keeps it across resets, and no loader image covers this word, so the count runs across the bootloader and application and across resets |
+//! | 0x10   | harness    | `inbox_len`: bytes of the image the harness placed in the update inbox ([`INBOX_ADDRESS`](crate::layout::INBOX_ADDRESS)) |
+//! | 0x14   | firmware   | [`INBOX_TAKEN`] once the application has streamed the inbox (QEMU restores the inbox and the harness words at every reset, but not this word, so the application stages it once per QEMU run) |
+//!
+//! With [`flags::APP_STAGE`] the harness also loads a signed image into the
+//! update inbox, the 1 MiB of RAM below the block
+//! (`-device loader,file=image.bin,addr=0x202fff00` and its length at 0x10),
+//! and the test application streams it through `UpdateWriter` in small
+//! chunks, as a transport (UART, network) would deliver it.
 //!
 //! With [`flags::FILE_BACKED`] the bootloader loads the flash device
 //! (`FLASH_BASE..` end of code SRAM) from `flash.bin` in QEMU's working
@@ -45,6 +53,10 @@ pub mod flags {
     pub const APP_NO_CONFIRM: u32 = 1 << 2;
     /// The test application triggers the update staged in UPDATE, then resets.
     pub const APP_TRIGGER: u32 = 1 << 3;
+    /// The test application streams the image in the update inbox into
+    /// UPDATE through `UpdateWriter` (verified there), and triggers it only
+    /// if it verified; once per QEMU run.
+    pub const APP_STAGE: u32 = 1 << 4;
 }
 
 /// Offsets inside the block.
@@ -57,7 +69,15 @@ pub mod offset {
     pub const CUT_AFTER: u32 = 0x08;
     /// Operation counter (firmware-owned).
     pub const OP_COUNT: u32 = 0x0C;
+    /// Length of the image in the update inbox.
+    pub const INBOX_LEN: u32 = 0x10;
+    /// [`INBOX_TAKEN`](super::INBOX_TAKEN) once the inbox was staged (firmware-owned).
+    pub const INBOX_STATE: u32 = 0x14;
 }
+
+/// Value of the firmware-owned inbox word once the application has staged
+/// the inbox ("STGD").
+pub const INBOX_TAKEN: u32 = 0x4447_5453;
 
 /// QEMU exit status of a power cut.
 pub const EXIT_POWER_CUT: u32 = 99;
@@ -132,7 +152,7 @@ pub use target::*;
 mod target {
     use super::*;
     use crate::flash::{Monitor, Operation, Power};
-    use crate::layout::{FLASH_BASE, FLASH_SIZE};
+    use crate::layout::{FLASH_BASE, FLASH_SIZE, INBOX_ADDRESS, INBOX_SIZE};
     use crate::semihost::{self, HostFile};
 
     /// The operation counter (firmware-owned word of the control block).
@@ -145,6 +165,30 @@ mod target {
         // SAFETY: see `settings`; the firmware is single-threaded and no
         // interrupt handler touches the block.
         unsafe { word_ptr(offset::OP_COUNT).write_volatile(n) }
+    }
+
+    /// The image the harness placed in the update inbox (empty when the
+    /// length word is 0; at most [`INBOX_SIZE`] bytes), if the application
+    /// has not taken it yet in this QEMU run. Marks it taken.
+    pub fn take_inbox() -> Option<&'static [u8]> {
+        // SAFETY: see `settings`; the inbox word is firmware-owned.
+        let (len, state) = unsafe {
+            (
+                word_ptr(offset::INBOX_LEN).read_volatile(),
+                word_ptr(offset::INBOX_STATE).read_volatile(),
+            )
+        };
+        if state == INBOX_TAKEN {
+            return None;
+        }
+        // SAFETY: as above.
+        unsafe { word_ptr(offset::INBOX_STATE).write_volatile(INBOX_TAKEN) };
+        let len = len.min(INBOX_SIZE) as usize;
+        // SAFETY: the inbox is RAM at a fixed address that both linker
+        // scripts leave out (no Rust object lives there), only QEMU's loader
+        // writes it (at reset, before any firmware runs), and `len` is
+        // clamped to its size.
+        Some(unsafe { core::slice::from_raw_parts(INBOX_ADDRESS as usize as *const u8, len) })
     }
 
     /// The flash [`Monitor`] of a test run: counts operations, writes them
@@ -245,6 +289,7 @@ mod tests {
         let s = Settings::from_words(MAGIC, flags::FILE_BACKED, 7).unwrap();
         assert!(s.has(flags::FILE_BACKED) && !s.has(flags::TEAR));
         assert_eq!(&MAGIC.to_le_bytes(), b"CTBW");
+        assert_eq!(&INBOX_TAKEN.to_le_bytes(), b"STGD");
     }
 
     #[test]

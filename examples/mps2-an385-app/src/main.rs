@@ -1,12 +1,20 @@
 //! Test application for wolfboot-rs on QEMU mps2-an385.
 //!
-//! Linked at BOOT + header (see `build.rs`). It prints the version in its
-//! own image header and BOOT's trailer state, confirms itself
-//! (`wolfBoot_success`) unless the test control block says not to, triggers
-//! the update staged in UPDATE when asked, the staged version is newer and
-//! it was not triggered already
-//! (`wolfBoot_update_trigger`, then a system reset into the bootloader), and
-//! otherwise ends the QEMU run with status 0.
+//! Linked at BOOT + header (see `build.rs`). Everything it asks of the
+//! bootloader goes through `wolfboot-libwolfboot` (the Rust `libwolfboot`):
+//!
+//! * prints its version (`current_firmware_version`) and BOOT's state;
+//! * confirms itself (`success`) unless the test control block says not to;
+//! * with `APP_STAGE`: streams the signed image the harness placed in the
+//!   RAM update inbox into UPDATE through `UpdateWriter`, in [`CHUNK`]-byte
+//!   pieces as a transport (UART, network) would hand them over, verifies it
+//!   there (`finish` against the same keystore as the bootloader, no
+//!   downgrade) and only then triggers it and resets into the bootloader.
+//!   Nothing in this path depends on where the bytes come from;
+//! * with `APP_TRIGGER`: the raw path, for testing the *bootloader's*
+//!   checks: the harness wrote an image straight into UPDATE, and the app
+//!   marks it `UPDATING` (`update_trigger`, no verification) if it is newer;
+//! * otherwise ends the QEMU run with status 0.
 #![no_std]
 #![no_main]
 
@@ -18,21 +26,24 @@ use wolfboot_board_mps2_an385::{
     testctl::{self, flags},
     BoardFlashSet, TRAILER,
 };
-use wolfboot_hal_flash::{Partition, PartitionId};
-use wolfboot_image_format::ImageHeader;
-use wolfboot_swap_state_machine::{app, PartitionState};
+use wolfboot_libwolfboot::{
+    PartitionId, PartitionState, UpdateError, WolfBoot, WolfBootConfig,
+};
+use wolfboot_verify::VerifyError;
+
+/// The keystore the bootloader was built with (`WOLFBOOT_KEYSTORE_RS`).
+#[allow(dead_code)]
+mod keys {
+    include!(concat!(env!("OUT_DIR"), "/keystore.rs"));
+}
 
 const HEADER_LEN: usize = IMAGE_HEADER_SIZE as usize;
 
-/// Version in the header at the start of `part` (not verified: the
-/// bootloader verified BOOT; UPDATE is only compared).
-fn version_of(flash: &mut BoardFlashSet, part: Partition) -> Option<u32> {
-    let mut header = [0u8; HEADER_LEN];
-    part.read(flash, 0, &mut header).ok()?;
-    ImageHeader::parse(&header, HEADER_LEN)
-        .and_then(|h| h.version())
-        .ok()
-}
+/// Bytes handed to `UpdateWriter::write` at a time: a TCP segment's payload
+/// on Ethernet, standing in for whatever the transport delivers.
+const CHUNK: usize = 1460;
+
+type App = WolfBoot<BoardFlashSet, HEADER_LEN>;
 
 fn state_str(state: Option<PartitionState>) -> &'static str {
     match state {
@@ -46,6 +57,100 @@ fn state_str(state: Option<PartitionState>) -> &'static str {
     }
 }
 
+fn verify_error_str(e: &VerifyError) -> &'static str {
+    match e {
+        VerifyError::BadMagic => "no image",
+        VerifyError::Truncated | VerifyError::BadHeaderSize | VerifyError::BadTlvLength(_) => {
+            "malformed header"
+        }
+        VerifyError::MissingTlv(_) => "missing header field",
+        VerifyError::TooLarge | VerifyError::PayloadTruncated => "size out of range",
+        VerifyError::WrongPartition { .. } => "not an application",
+        VerifyError::HashMismatch => "digest mismatch",
+        VerifyError::UnknownKey => "unknown key",
+        VerifyError::KeyNotPermitted => "key not permitted",
+        VerifyError::WrongAlgorithm => "wrong algorithm",
+        VerifyError::BadSignature => "bad signature",
+        VerifyError::BadPublicKey => "bad public key",
+        VerifyError::UnsupportedAlgorithm(_)
+        | VerifyError::UnsupportedHash(_)
+        | VerifyError::UnsignedNotAllowed => "unsupported algorithm",
+        _ => "read error",
+    }
+}
+
+/// `UpdateError` as text, without `core::fmt`.
+fn print_update_error(con: &mut Uart, e: &UpdateError) {
+    match e {
+        UpdateError::Io(_) => con.print("flash error"),
+        UpdateError::Header(_) => con.print("not a wolfBoot image"),
+        UpdateError::TooLarge => con.print("too large"),
+        UpdateError::ExtraData => con.print("more data than announced"),
+        UpdateError::Incomplete { received, expected } => {
+            con.print("incomplete (");
+            con.dec(*received);
+            con.print(" of ");
+            con.dec(*expected);
+            con.print(" bytes)");
+        }
+        UpdateError::Verify(v) => con.print(verify_error_str(v)),
+        UpdateError::Downgrade { current, offered } => {
+            con.print("version ");
+            con.dec(*offered);
+            con.print(" not newer than ");
+            con.dec(*current);
+        }
+        UpdateError::Aborted => con.print("aborted"),
+        #[allow(unreachable_patterns)]
+        _ => con.print("error"),
+    }
+}
+
+/// The transport-agnostic update flow: feed `image` to an `UpdateWriter`
+/// chunk by chunk, verify, trigger. Returns whether an update was triggered.
+fn stage(wb: &mut App, con: &mut Uart, image: &[u8]) -> bool {
+    con.print("app: staging ");
+    con.dec(image.len() as u32);
+    con.println(" bytes through UpdateWriter");
+    let staged = match wb.update_writer() {
+        Err(e) => Err(UpdateError::Io(e)),
+        Ok(mut writer) => {
+            let mut sent = Ok(());
+            for chunk in image.chunks(CHUNK) {
+                sent = writer.write(chunk);
+                if sent.is_err() {
+                    break;
+                }
+            }
+            match sent {
+                // An empty inbox is an incomplete image: `finish` says so.
+                Ok(()) => writer.finish(&keys::KEYSTORE, false),
+                Err(e) => Err(e),
+            }
+        }
+    };
+    match staged {
+        Ok(update) => {
+            con.print("app: staged version ");
+            con.dec(update.image().version);
+            con.println("");
+            match update.trigger() {
+                Ok(_) => true,
+                Err(_) => {
+                    con.println("app: update_trigger failed");
+                    false
+                }
+            }
+        }
+        Err(e) => {
+            con.print("app: update refused: ");
+            print_update_error(con, &e);
+            con.println("");
+            false
+        }
+    }
+}
+
 #[entry]
 fn main() -> ! {
     // SAFETY: the only UART user in the application.
@@ -54,29 +159,50 @@ fn main() -> ! {
     let has = |f: u32| settings.is_some_and(|s| s.has(f));
     // SAFETY: the only flash owner. The application runs from BOOT and only
     // programs the BOOT trailer sector and UPDATE, which hold no Rust object.
-    let mut flash = unsafe { take_flash(settings, false) };
+    let flash = unsafe { take_flash(settings, false) };
+    let mut wb = App::new(
+        flash,
+        WolfBootConfig {
+            layout: PARTITIONS,
+            trailer: TRAILER,
+            secret: None,
+        },
+    );
 
-    let version = version_of(&mut flash, PARTITIONS.boot).unwrap_or(0);
+    let version = wb.current_firmware_version().ok().flatten().unwrap_or(0);
     con.print("app: version ");
     con.dec(version);
-    let state = app::partition_state(&mut flash, &PARTITIONS, TRAILER, PartitionId::Boot);
+    let state = wb.partition_state(PartitionId::Boot);
     con.print(", BOOT state ");
     con.println(state.map_or("unreadable", state_str));
 
     if has(flags::APP_NO_CONFIRM) {
         con.println("app: not confirming");
     } else if state != Ok(Some(PartitionState::Success)) {
-        match app::success(&mut flash, &PARTITIONS, TRAILER) {
+        match wb.success() {
             Ok(()) => con.println("app: confirmed (success)"),
             Err(_) => con.println("app: success failed"),
         }
     }
 
+    if has(flags::APP_STAGE) {
+        // QEMU puts the inbox back at every reset; stage it once per run.
+        match testctl::take_inbox() {
+            Some(image) => {
+                if stage(&mut wb, &mut con, image) {
+                    cortex_m::peripheral::SCB::sys_reset();
+                }
+            }
+            None => con.println("app: inbox already staged"),
+        }
+    }
+
     if has(flags::APP_TRIGGER) {
-        // Trigger once: an update the bootloader refused stays UPDATING.
-        let update_state =
-            app::partition_state(&mut flash, &PARTITIONS, TRAILER, PartitionId::Update);
-        match version_of(&mut flash, PARTITIONS.update) {
+        // Raw `update_trigger` of what the host wrote into UPDATE (no check
+        // here: the bootloader's verification is under test). Trigger once:
+        // an update the bootloader refused stays UPDATING.
+        let update_state = wb.partition_state(PartitionId::Update);
+        match wb.update_firmware_version().ok().flatten() {
             _ if update_state == Ok(Some(PartitionState::Updating)) => {
                 con.println("app: update already triggered")
             }
@@ -84,7 +210,7 @@ fn main() -> ! {
                 con.print("app: triggering update to version ");
                 con.dec(v);
                 con.println("");
-                if app::update_trigger(&mut flash, &PARTITIONS, TRAILER).is_ok() {
+                if wb.update_trigger().is_ok() {
                     cortex_m::peripheral::SCB::sys_reset();
                 }
                 con.println("app: update_trigger failed");
