@@ -62,6 +62,17 @@ impl HashAlgorithm {
         }
     }
 
+    /// The algorithm named as wolfBoot's `sign` flags spell it (`sha256`,
+    /// `sha384`, `sha3`; `sha3-384` too).
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "sha256" => Some(Self::Sha256),
+            "sha384" => Some(Self::Sha384),
+            "sha3" | "sha3-384" => Some(Self::Sha3_384),
+            _ => None,
+        }
+    }
+
     /// Short name as the command-line flags spell it.
     pub const fn name(self) -> &'static str {
         match self {
@@ -221,6 +232,32 @@ impl AuthType {
             Self::Xmss => "xmss",
             Self::MlDsa => "ml-dsa",
         }
+    }
+}
+
+impl AuthType {
+    /// The auth type named as wolfBoot's `sign`/`keygen` flags spell it
+    /// (`ecc256`, `ed25519`, `rsa2048`, …; the inverse of [`AuthType::name`]).
+    pub fn from_name(name: &str) -> Option<Self> {
+        [
+            Self::None,
+            Self::Ed25519,
+            Self::Ed448,
+            Self::Ecc256,
+            Self::Ecc384,
+            Self::Ecc521,
+            Self::Rsa2048,
+            Self::Rsa3072,
+            Self::Rsa4096,
+            Self::RsaPss2048,
+            Self::RsaPss3072,
+            Self::RsaPss4096,
+            Self::Lms,
+            Self::Xmss,
+            Self::MlDsa,
+        ]
+        .into_iter()
+        .find(|a| a.name() == name)
     }
 }
 

@@ -33,17 +33,7 @@ fn time<R>(budget: Duration, mut f: impl FnMut() -> R) -> Duration {
 }
 
 fn key_type(dir: &str) -> AuthType {
-    match dir {
-        "ed25519" => AuthType::Ed25519,
-        "ed448" => AuthType::Ed448,
-        "ecc256" => AuthType::Ecc256,
-        "ecc384" => AuthType::Ecc384,
-        "ecc521" => AuthType::Ecc521,
-        "rsa2048" => AuthType::Rsa2048,
-        "rsa3072" => AuthType::Rsa3072,
-        "rsa4096" => AuthType::Rsa4096,
-        other => panic!("unknown key folder {other}"),
-    }
+    AuthType::from_name(dir).unwrap_or_else(|| panic!("unknown key folder {dir}"))
 }
 
 fn main() {

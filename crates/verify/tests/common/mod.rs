@@ -7,27 +7,12 @@ use wolfboot_verify::{AuthType, HashAlgorithm};
 /// Key type of a key folder name (`keys/<alg>/...`).
 pub fn key_type_of(pubkey_path: &str) -> AuthType {
     let dir = pubkey_path.split('/').nth(1).expect("keys/<alg>/file");
-    match dir {
-        "ed25519" => AuthType::Ed25519,
-        "ed448" => AuthType::Ed448,
-        "ecc256" => AuthType::Ecc256,
-        "ecc384" => AuthType::Ecc384,
-        "ecc521" => AuthType::Ecc521,
-        "rsa2048" => AuthType::Rsa2048,
-        "rsa3072" => AuthType::Rsa3072,
-        "rsa4096" => AuthType::Rsa4096,
-        other => panic!("unknown key folder {other}"),
-    }
+    AuthType::from_name(dir).unwrap_or_else(|| panic!("unknown key folder {dir}"))
 }
 
 /// Hash named as the manifest spells it.
 pub fn hash_of(name: &str) -> HashAlgorithm {
-    match name {
-        "sha256" => HashAlgorithm::Sha256,
-        "sha384" => HashAlgorithm::Sha384,
-        "sha3" => HashAlgorithm::Sha3_384,
-        other => panic!("unknown hash {other}"),
-    }
+    HashAlgorithm::from_name(name).unwrap_or_else(|| panic!("unknown hash {name}"))
 }
 
 /// Valid signed images (not encrypted or delta entries).
