@@ -7,6 +7,7 @@
 use crate::error::{read_file, Error, Result};
 use crate::sign::{Artifact, Cipher, SignRequest, Timestamp};
 use std::path::PathBuf;
+use wolfboot_encrypt::Algorithm as EncryptAlgorithm;
 use wolfboot_image_format::{wire, AuthType, HashAlgorithm};
 
 /// Most custom fields one image may carry (wolfBoot's `MAX_CUSTOM_TLVS`).
@@ -45,6 +46,15 @@ Header fields:
   --cert-chain FILE            certificate chain field (0x0023)
       TAG: decimal or 0x hex, at least 0x30; low or high byte 0xFF is reserved
   --header-size N              minimum header size (power of two; also IMAGE_HEADER_SIZE=N)
+
+Updates:
+  --encrypt KEYFILE            also write IMAGE_v<VERSION>_signed_and_encrypted.bin, encrypted
+                               with the key then nonce read from KEYFILE
+  --chacha | --aes128 | --aes256
+                               cipher for --encrypt (default ChaCha20: 32+12 bytes of key
+                               file; AES-128: 16+16; AES-256: 32+16)
+  --delta BASE_SIGNED.bin      also write IMAGE_v<VERSION>_signed_diff.bin: forward and inverse
+                               patches against the signed base image (needs WOLFBOOT_SECTOR_SIZE)
 
 Output:
   --header-only                write only the header (IMAGE_v<VERSION>_header.bin)
@@ -97,11 +107,6 @@ const UNSUPPORTED: &[&str] = &[
     "--lms",
     "--xmss",
     "--ml_dsa",
-    "--encrypt",
-    "--aes128",
-    "--aes256",
-    "--chacha",
-    "--delta",
     "--no-base-sha",
     "--policy",
     "--manual-sign",
@@ -180,6 +185,9 @@ pub fn parse_sign_args(args: Vec<String>) -> Result<SignCommand> {
     let mut output = None;
     let mut positionals = Vec::new();
     let mut only_positionals = false;
+    let mut encrypt_key: Option<PathBuf> = None;
+    let mut encrypt_alg: Option<EncryptAlgorithm> = None;
+    let mut delta_base: Option<PathBuf> = None;
 
     while cur.pos < cur.args.len() {
         let arg = cur.args[cur.pos].clone();
@@ -273,6 +281,22 @@ pub fn parse_sign_args(args: Vec<String>) -> Result<SignCommand> {
                 }
                 custom.push((tag, bytes));
             }
+            "--encrypt" => {
+                encrypt_key = Some(PathBuf::from(cur.value(&arg, "a key file")?));
+            }
+            "--chacha" | "--aes128" | "--aes256" => {
+                let alg = EncryptAlgorithm::from_name(&arg[2..])
+                    .ok_or_else(|| Error::usage(format!("unknown cipher {arg}")))?;
+                if encrypt_alg.is_some_and(|a| a != alg) {
+                    return Err(Error::usage(format!(
+                        "{arg}: only one of --chacha, --aes128, --aes256 may be given"
+                    )));
+                }
+                encrypt_alg = Some(alg);
+            }
+            "--delta" => {
+                delta_base = Some(PathBuf::from(cur.value(&arg, "the signed base image")?));
+            }
             "--cert-chain" => {
                 let path = PathBuf::from(cur.value(&arg, "a file")?);
                 cert_chain = Some(read_file(&path)?);
@@ -314,6 +338,22 @@ pub fn parse_sign_args(args: Vec<String>) -> Result<SignCommand> {
                 min_header_size = Some(n);
             }
         }
+    }
+
+    let encrypt = match (encrypt_key, encrypt_alg) {
+        (Some(path), alg) => Some((alg.unwrap_or(EncryptAlgorithm::ChaCha20), path)),
+        (None, Some(alg)) => {
+            return Err(Error::usage(format!(
+                "--{} needs --encrypt KEYFILE",
+                alg.name()
+            )))
+        }
+        (None, None) => None,
+    };
+    if (encrypt.is_some() || delta_base.is_some()) && artifact != Artifact::Signed {
+        return Err(Error::usage(
+            "--encrypt and --delta write full images; not with --header-only or --sha-only",
+        ));
     }
 
     let needs_key = cipher != Cipher::None;
@@ -364,6 +404,8 @@ pub fn parse_sign_args(args: Vec<String>) -> Result<SignCommand> {
         min_header_size,
         artifact,
         output,
+        encrypt,
+        delta_base,
     })))
 }
 
@@ -428,6 +470,30 @@ mod tests {
     }
 
     #[test]
+    fn encrypt_and_delta() {
+        let r = req(&["--ecc256", "--encrypt", "e.key", "fw.bin", "k.der", "2"]);
+        assert_eq!(
+            r.encrypt,
+            Some((EncryptAlgorithm::ChaCha20, PathBuf::from("e.key")))
+        );
+        let r = req(&[
+            "--aes256",
+            "--encrypt",
+            "e.key",
+            "--delta",
+            "b.bin",
+            "fw.bin",
+            "k.der",
+            "2",
+        ]);
+        assert_eq!(
+            r.encrypt,
+            Some((EncryptAlgorithm::Aes256Ctr, PathBuf::from("e.key")))
+        );
+        assert_eq!(r.delta_base, Some(PathBuf::from("b.bin")));
+    }
+
+    #[test]
     fn no_sign_takes_two_positionals() {
         let r = req(&["--no-sign", "fw.bin", "7"]);
         assert_eq!(r.cipher, Cipher::None);
@@ -446,7 +512,19 @@ mod tests {
         assert!(parse(&["--custom-tlv", "0x40", "1", "256", "fw.bin", "k.der", "1"]).is_err());
         assert!(parse(&["--custom-tlv-buffer", "0x40", "abc", "fw.bin", "k.der", "1"]).is_err());
         assert!(parse(&["--ecc256", "--ed25519", "fw.bin", "k.der", "1"]).is_err());
-        assert!(parse(&["--delta", "base.bin", "fw.bin", "k.der", "1"]).is_err());
+        assert!(parse(&["--delta"]).is_err());
+        assert!(parse(&["--aes128", "fw.bin", "k.der", "1"]).is_err());
+        assert!(parse(&[
+            "--encrypt",
+            "e.key",
+            "--chacha",
+            "--aes256",
+            "fw.bin",
+            "k.der",
+            "1"
+        ])
+        .is_err());
+        assert!(parse(&["--encrypt", "e.key", "--sha-only", "fw.bin", "k.der", "1"]).is_err());
         assert!(parse(&["--bogus", "fw.bin", "k.der", "1"]).is_err());
     }
 }

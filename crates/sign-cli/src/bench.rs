@@ -60,6 +60,7 @@ pub fn run(
             partition_id: 1,
             custom_tlvs: &[],
             min_header_size: None,
+            delta: None,
         };
         let mut best = Duration::MAX;
         let mut total = Duration::ZERO;

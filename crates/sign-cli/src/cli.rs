@@ -212,6 +212,21 @@ fn cmd_sign(req: &SignRequest) -> Result<()> {
         Artifact::DigestOnly => "digest",
     };
     println!("Output {what:>6}:        {}", report.output.display());
+    if let Some(p) = &report.encrypted {
+        println!("Encrypted image:      {}", p.display());
+    }
+    if let Some(d) = &report.diff {
+        println!(
+            "Delta image:          {} ({} bytes: forward patch {}, inverse patch {})",
+            d.path.display(),
+            d.total_len,
+            d.forward_len,
+            d.inverse_len
+        );
+        if let Some(p) = &d.encrypted {
+            println!("Encrypted delta:      {}", p.display());
+        }
+    }
     println!("Output image(s) successfully created.");
     Ok(())
 }

@@ -5,6 +5,7 @@
 //! * [`keys`]: key files (wolfBoot raw, PKCS#8, SEC1, PKCS#1), key generation
 //!   and the signature primitives.
 //! * [`sign`]: header layout, digest, signature, output file.
+//! * [`delta`]: `--delta` diff images and `--encrypt` encrypted images.
 //! * [`inspect`]: header fields decoded.
 //! * [`verify`]: verification with `wolfboot-verify`, the bootloader's code.
 //! * [`keystore`]: `keystore.der` slots and the Rust `keystore.rs`.
@@ -15,6 +16,7 @@
 pub mod args;
 pub mod bench;
 pub mod cli;
+pub mod delta;
 pub mod digest;
 pub mod error;
 pub mod inspect;

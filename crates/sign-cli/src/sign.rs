@@ -4,6 +4,7 @@ use crate::digest;
 use crate::error::{read_file, write_file, Error, Result};
 use crate::keys::{load_private_key, load_public_key, KeyKind, PrivateKey};
 use std::path::{Path, PathBuf};
+use wolfboot_encrypt::Algorithm as EncryptAlgorithm;
 use wolfboot_image_format::{AuthType, HashAlgorithm, HeaderBuilder, UnsignedHeader};
 
 /// Where the timestamp field comes from.
@@ -81,6 +82,26 @@ pub struct SignRequest {
     pub artifact: Artifact,
     /// Output file (default: derived from the input name and version).
     pub output: Option<PathBuf>,
+    /// `--encrypt KEYFILE` with `--chacha` / `--aes128` / `--aes256`: also
+    /// write `_signed_and_encrypted.bin`.
+    pub encrypt: Option<(EncryptAlgorithm, PathBuf)>,
+    /// `--delta BASE_SIGNED.bin`: also write the diff image `_signed_diff.bin`.
+    pub delta_base: Option<PathBuf>,
+}
+
+/// The delta fields of a diff image.
+#[derive(Debug, Clone)]
+pub struct DeltaSpec {
+    /// Version of the base image.
+    pub base_version: u32,
+    /// Length of the forward patch.
+    pub patch_len: u32,
+    /// Offset of the inverse patch from the start of the image.
+    pub inverse_offset: u32,
+    /// Length of the inverse patch.
+    pub inverse_len: u32,
+    /// Digest of the base image (its digest field).
+    pub base_hash: Vec<u8>,
 }
 
 /// Fields of the image being built, independent of files.
@@ -102,6 +123,8 @@ pub struct ImageSpec<'a> {
     pub custom_tlvs: &'a [(u16, Vec<u8>)],
     /// Smallest header size wanted.
     pub min_header_size: Option<usize>,
+    /// Delta fields (diff images only).
+    pub delta: Option<DeltaSpec>,
 }
 
 /// A signed header and what went into it.
@@ -128,6 +151,15 @@ pub fn prepare(
     let mut builder = HeaderBuilder::new(spec.auth, spec.hash, spec.version)
         .timestamp(spec.timestamp)
         .partition_id(spec.partition_id);
+    if let Some(d) = &spec.delta {
+        builder = builder.delta(
+            d.base_version,
+            d.patch_len,
+            d.inverse_offset,
+            d.inverse_len,
+            Some(&d.base_hash),
+        );
+    }
     for (tag, value) in spec.custom_tlvs {
         builder = builder.custom_tlv(*tag, value);
     }
@@ -205,6 +237,10 @@ pub struct SignReport {
     pub output: PathBuf,
     /// Payload size.
     pub payload_size: usize,
+    /// The encrypted image, with `--encrypt`.
+    pub encrypted: Option<PathBuf>,
+    /// The diff image (and its encrypted form), with `--delta`.
+    pub diff: Option<crate::delta::DiffReport>,
 }
 
 #[cfg(unix)]
@@ -274,6 +310,7 @@ fn run_digest_only(req: &SignRequest) -> Result<SignReport> {
         partition_id: req.partition_id,
         custom_tlvs: &req.custom_tlvs,
         min_header_size: req.min_header_size,
+        delta: None,
     };
     let pubkey = public.as_ref().map(|p| p.bytes.clone()).unwrap_or_default();
     let sig_len = public.as_ref().and_then(|p| rsa_signature_len(p.kind));
@@ -290,6 +327,8 @@ fn run_digest_only(req: &SignRequest) -> Result<SignReport> {
         header_size: unsigned.header_size(),
         output,
         payload_size: payload.len(),
+        encrypted: None,
+        diff: None,
     })
 }
 
@@ -319,7 +358,16 @@ pub fn run_sign(req: &SignRequest) -> Result<SignReport> {
     }
     let payload = read_file(&req.image)?;
     let timestamp = read_timestamp(req)?;
-    let spec = ImageSpec {
+    let encryption = match &req.encrypt {
+        Some((alg, path)) => Some(crate::delta::load_encryption_key(*alg, path)?),
+        None => None,
+    };
+    let base = match &req.delta_base {
+        Some(path) => Some(crate::delta::DeltaBase::load(path, req.hash)?),
+        None => None,
+    };
+    let mut min_header_size = req.min_header_size;
+    let mut spec = ImageSpec {
         auth,
         digest_info,
         hash: req.hash,
@@ -328,7 +376,17 @@ pub fn run_sign(req: &SignRequest) -> Result<SignReport> {
         partition_id: req.partition_id,
         custom_tlvs: &req.custom_tlvs,
         min_header_size: req.min_header_size,
+        delta: None,
     };
+    if let Some(base) = &base {
+        // As wolfBoot: the new image and its diff share one header size,
+        // large enough for the diff's extra fields.
+        let pubkey = key.as_ref().map(PrivateKey::public_key).unwrap_or_default();
+        let sig_len = key.as_ref().and_then(|k| rsa_signature_len(k.kind()));
+        let need = crate::delta::diff_header_size(&spec, base, &pubkey, sig_len)?;
+        min_header_size = Some(min_header_size.unwrap_or(0).max(need));
+        spec.min_header_size = min_header_size;
+    }
     let signed = sign_payload(&spec, key.as_ref(), &payload)?;
     let output = req
         .output
@@ -340,6 +398,24 @@ pub fn run_sign(req: &SignRequest) -> Result<SignReport> {
         Artifact::DigestOnly => signed.digest,
     };
     write_file(&output, &bytes)?;
+    let mut encrypted = None;
+    if let (Some(cipher), Artifact::Signed) = (&encryption, req.artifact) {
+        let path = suffixed(&output, "_signed", "_signed_and_encrypted");
+        write_file(&path, &cipher.encrypt(&bytes)?)?;
+        encrypted = Some(path);
+    }
+    let diff = match (&base, req.artifact) {
+        (Some(base), Artifact::Signed) => Some(crate::delta::write_diff(
+            &spec,
+            key.as_ref(),
+            base,
+            &bytes,
+            signed.header.len(),
+            &output,
+            encryption.as_ref(),
+        )?),
+        _ => None,
+    };
     Ok(SignReport {
         auth,
         digest_info,
@@ -347,7 +423,21 @@ pub fn run_sign(req: &SignRequest) -> Result<SignReport> {
         header_size: signed.header.len(),
         output,
         payload_size: payload.len(),
+        encrypted,
+        diff,
     })
+}
+
+/// `dir/fw_v2_signed.bin` → `dir/fw_v2_signed_and_encrypted.bin` (`from` is
+/// replaced at the end of the name, or `to` appended before `.bin`).
+pub fn suffixed(path: &Path, from: &str, to: &str) -> PathBuf {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let stem = name.strip_suffix(".bin").unwrap_or(&name);
+    let stem = stem.strip_suffix(from).unwrap_or(stem);
+    path.with_file_name(format!("{stem}{to}.bin"))
 }
 
 #[cfg(test)]

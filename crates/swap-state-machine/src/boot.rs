@@ -7,9 +7,14 @@ use wolfboot_hal_flash::{
     FlashFault, FlashSet, LayoutError, PartitionError, PartitionId, PartitionSet,
 };
 
-use crate::constants::{DEFAULT_IMAGE_HEADER_SIZE, HDR_IMG_TYPE_APP, HDR_IMG_TYPE_PART_MASK};
+use wolfboot_encrypt::{is_blank_key, Algorithm, Cipher, MAX_KEY_LEN, MAX_NONCE_LEN};
+
+use crate::constants::{
+    DEFAULT_IMAGE_HEADER_SIZE, HDR_IMG_TYPE_APP, HDR_IMG_TYPE_DIFF, HDR_IMG_TYPE_DIFF_MASK,
+    HDR_IMG_TYPE_PART_MASK, WOLFBOOT_MAGIC_TRAIL,
+};
 use crate::image::{
-    read_header, HeaderFacts, ImageInfo, ImageVerifier, PartitionReader, VerifyError,
+    read_header, HeaderFacts, ImageInfo, ImageVerifier, PartBytes, PartitionReader, VerifyError,
 };
 use crate::trailer::{
     PartitionState, PartitionTrailer, SectorFlag, TrailerConfig, TrailerError, MAX_WRITE_SIZE,
@@ -32,6 +37,12 @@ pub struct BootConfig {
     /// power-cut tests). UPDATE stays UPDATING, as in wolfBoot: later boots
     /// verify it again and refuse it as not newer, writing nothing.
     pub disable_backup: bool,
+    /// `EXT_ENCRYPTED`: UPDATE holds the image encrypted with this cipher,
+    /// keyed by the secret stored at the end of BOOT (where
+    /// `libwolfboot-rs`'s `set_encrypt_key` puts it). SWAP only ever holds
+    /// ciphertext. The trailer's skip must leave room for the secret
+    /// ([`TrailerConfig::with_encrypt_secret`]); not with write-once.
+    pub encryption: Option<Algorithm>,
 }
 
 impl Default for BootConfig {
@@ -41,6 +52,7 @@ impl Default for BootConfig {
             header_size: DEFAULT_IMAGE_HEADER_SIZE,
             allow_downgrade: false,
             disable_backup: false,
+            encryption: None,
         }
     }
 }
@@ -56,6 +68,14 @@ pub enum RefuseReason {
     TooLarge,
     /// UPDATE image failed verification.
     Verify(VerifyError),
+    /// Updates are encrypted but no key is stored (or the cipher is not
+    /// built in): UPDATE cannot be read.
+    NoKey,
+    /// A delta image whose base is not the image in BOOT (version or digest).
+    DeltaBaseMismatch,
+    /// A delta image where none can be applied: delta support not built
+    /// in, malformed delta fields, or no running image to patch.
+    DeltaUnsupported,
     /// UPDATE version is not greater than BOOT's (downgrade refused).
     NotNewer {
         /// Version in BOOT.
@@ -72,6 +92,11 @@ impl fmt::Display for RefuseReason {
             RefuseReason::WrongType => f.write_str("UPDATE image is not an application"),
             RefuseReason::TooLarge => f.write_str("UPDATE image too large"),
             RefuseReason::Verify(e) => write!(f, "UPDATE image invalid: {e}"),
+            RefuseReason::NoKey => f.write_str("no update encryption key stored"),
+            RefuseReason::DeltaBaseMismatch => {
+                f.write_str("delta update does not apply to the running image")
+            }
+            RefuseReason::DeltaUnsupported => f.write_str("delta update cannot be applied"),
             RefuseReason::NotNewer { current, candidate } => {
                 write!(
                     f,
@@ -173,22 +198,66 @@ impl From<FlashFault> for BootError {
     }
 }
 
-enum UpdateOutcome {
+pub(crate) enum UpdateOutcome {
     Swapped,
     Refused(RefuseReason),
 }
 
-const CHUNK: usize = MAX_WRITE_SIZE as usize;
+/// Why the swap runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Mode {
+    /// A triggered update.
+    Install,
+    /// BOOT was not confirmed: bring the previous image back.
+    Rollback,
+    /// BOOT does not verify: take whatever UPDATE holds.
+    Emergency,
+}
+
+/// How bytes move in a sector copy (encrypted builds).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Transfer {
+    /// As they are (ciphertext UPDATE→SWAP, or no encryption).
+    Raw,
+    /// Plaintext out of BOOT, encrypted on the way (into UPDATE or SWAP).
+    Encrypt,
+    /// Ciphertext decrypted on the way into BOOT.
+    Decrypt,
+}
+
+pub(crate) const CHUNK: usize = MAX_WRITE_SIZE as usize;
+const MAX_SECRET: usize = MAX_KEY_LEN + MAX_NONCE_LEN;
+
+/// Key and nonce read from BOOT (encrypted builds).
+#[derive(Clone, Copy)]
+pub(crate) struct Secret {
+    bytes: [u8; MAX_SECRET],
+    len: usize,
+}
+
+impl Secret {
+    fn as_slice(&self) -> &[u8] {
+        self.bytes.get(..self.len).unwrap_or(&[])
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(..)")
+    }
+}
 
 /// The bootloader: flash set, verifier, layout and options.
 #[derive(Debug)]
 pub struct Bootloader<S, V> {
-    flash: S,
+    pub(crate) flash: S,
     verifier: V,
-    layout: PartitionSet,
-    config: BootConfig,
+    pub(crate) layout: PartitionSet,
+    pub(crate) config: BootConfig,
     boot_trailer: PartitionTrailer,
-    update_trailer: PartitionTrailer,
+    pub(crate) update_trailer: PartitionTrailer,
+    secret: Option<Secret>,
+    pub(crate) cipher: Option<Cipher>,
 }
 
 impl<S: FlashSet, V: ImageVerifier> Bootloader<S, V> {
@@ -213,6 +282,13 @@ impl<S: FlashSet, V: ImageVerifier> Bootloader<S, V> {
         // write-once), as wolfBoot's final erase assumes.
         let room = s.saturating_sub(config.trailer.trailer_skip);
         let reserved = reserved_len(&config, psize, s);
+        if let Some(alg) = config.encryption {
+            if (config.trailer.trailer_skip as usize) < alg.secret_len()
+                || config.trailer.write_once
+            {
+                return Err(BootError::Unsupported);
+            }
+        }
         if room == 0
             || psize < reserved.saturating_add(s.saturating_mul(2))
             || crate::constants::TRAILER_FLAGS_FROM_END + sectors / 2 > room
@@ -228,6 +304,8 @@ impl<S: FlashSet, V: ImageVerifier> Bootloader<S, V> {
             verifier,
             layout,
             config,
+            secret: None,
+            cipher: None,
         })
     }
 
@@ -285,6 +363,7 @@ impl<S: FlashSet, V: ImageVerifier> Bootloader<S, V> {
     /// On [`BootError::Flash`] (e.g. power loss) simply call it again after
     /// reset: every step resumes from what the flash records.
     pub fn boot(&mut self) -> Result<BootDecision, BootError> {
+        self.load_secret()?;
         let boot_state = self.boot_trailer.state(&mut self.flash)?;
         let update_state = self.update_trailer.state(&mut self.flash)?;
         let mut action = BootAction::NoUpdate;
@@ -297,12 +376,12 @@ impl<S: FlashSet, V: ImageVerifier> Bootloader<S, V> {
                 self.update_trailer
                     .set_state(&mut self.flash, PartitionState::Updating)?;
             }
-            action = match self.update(true)? {
+            action = match self.update(Mode::Rollback)? {
                 UpdateOutcome::Swapped => BootAction::RolledBack,
                 UpdateOutcome::Refused(r) => BootAction::UpdateRefused(r),
             };
         } else if update_state == Some(PartitionState::Updating) {
-            action = match self.update(false)? {
+            action = match self.update(Mode::Install)? {
                 UpdateOutcome::Swapped => BootAction::Installed,
                 UpdateOutcome::Refused(r) => BootAction::UpdateRefused(r),
             };
@@ -312,7 +391,7 @@ impl<S: FlashSet, V: ImageVerifier> Bootloader<S, V> {
             Ok(image) => return self.decision(image, action),
             Err(e) => e,
         };
-        match self.update(true)? {
+        match self.update(Mode::Emergency)? {
             UpdateOutcome::Refused(r) => Err(BootError::NoBootableImage {
                 boot: boot_err,
                 fallback: Some(r),
@@ -353,6 +432,12 @@ impl<S: FlashSet, V: ImageVerifier> Bootloader<S, V> {
     ) -> Result<Result<ImageInfo, VerifyError>, BootError> {
         let area = self.image_area();
         let mut reader = PartitionReader::with_len(&mut self.flash, self.layout.get(part), area);
+        if part == PartitionId::Update && self.config.encryption.is_some() {
+            match self.cipher.as_mut() {
+                Some(c) => reader = reader.decrypting(c),
+                None => return Ok(Err(VerifyError::Read)),
+            }
+        }
         let r = self.verifier.verify(part, &mut reader);
         if let Some(f) = reader.fault() {
             return Err(BootError::Flash(f));
@@ -370,19 +455,145 @@ impl<S: FlashSet, V: ImageVerifier> Bootloader<S, V> {
         self.verify_part(PartitionId::Boot)
     }
 
-    fn header(&mut self, part: PartitionId) -> Result<Option<HeaderFacts>, BootError> {
-        Ok(read_header(
-            &mut self.flash,
-            self.layout.get(part),
-            self.config.header_size,
-        )?)
+    pub(crate) fn header(&mut self, part: PartitionId) -> Result<Option<HeaderFacts>, BootError> {
+        let header_size = self.config.header_size;
+        let mut bytes = self.bytes(part);
+        Ok(read_header(&mut bytes, header_size)?)
     }
 
-    fn sector_size(&self) -> u32 {
+    /// Byte access to `part`, decrypting UPDATE in encrypted builds.
+    pub(crate) fn bytes(&mut self, part: PartitionId) -> PartBytes<'_, S> {
+        let cipher = if part == PartitionId::Update && self.config.encryption.is_some() {
+            self.cipher.as_mut()
+        } else {
+            None
+        };
+        PartBytes {
+            set: &mut self.flash,
+            part: self.layout.get(part),
+            cipher,
+        }
+    }
+
+    /// `transfer` in encrypted builds, [`Transfer::Raw`] otherwise.
+    pub(crate) fn transfer(&self, transfer: Transfer) -> Transfer {
+        if self.config.encryption.is_some() {
+            transfer
+        } else {
+            Transfer::Raw
+        }
+    }
+
+    /// Offset of the encryption secret in BOOT (wolfBoot's
+    /// `ENCRYPT_TMP_SECRET_OFFSET`): where the trailer ends.
+    fn secret_offset(&self) -> u32 {
+        self.layout
+            .partition_size()
+            .saturating_sub(self.config.trailer.trailer_skip)
+    }
+
+    /// Offset in BOOT of the staging sector of the final step.
+    fn staging_sector(&self) -> u32 {
+        let s = self.sector_size();
+        let psize = self.layout.partition_size();
+        let reserved = reserved_len(&self.config, psize, s);
+        psize.saturating_sub(reserved).saturating_sub(s) / s
+    }
+
+    /// Offset, in the staging sector, of the key-record magic (after key
+    /// and nonce, on a write unit of its own).
+    fn record_magic_offset(&self, len: usize) -> u32 {
+        let ws = self
+            .flash
+            .geometry(self.layout.boot.device)
+            .write_size
+            .max(4);
+        (len as u32).div_ceil(ws) * ws
+    }
+
+    /// Read the update-encryption secret (encrypted builds). It lives at the
+    /// end of BOOT; while the final step of a swap runs (UPDATE in
+    /// FINAL_FLAGS) BOOT's trailer sector is erased and rewritten, so a copy
+    /// is kept at the start of the staging sector, marked by the trailer
+    /// magic. A cut while either copy is programmed or erased leaves bits of
+    /// it at the erased value only, so when both are present and differ the
+    /// key is their bitwise AND (a copy that is not such a superset of the
+    /// other is image data that happened to carry the magic, and ignored).
+    fn load_secret(&mut self) -> Result<(), BootError> {
+        self.secret = None;
+        self.cipher = None;
+        let Some(alg) = self.config.encryption else {
+            return Ok(());
+        };
+        let len = alg.secret_len();
+        let boot = self.layout.boot;
+        let mut stored = [0u8; MAX_SECRET];
+        let stored_s = stored.get_mut(..len).ok_or(BootError::Unsupported)?;
+        let secret_at = self.secret_offset();
+        boot.read(&mut self.flash, secret_at, stored_s)?;
+        let key_of = |b: &[u8]| b.get(..alg.key_len()).map_or(true, is_blank_key);
+        let stored_ok = !key_of(stored_s);
+
+        let mut record = [0u8; MAX_SECRET];
+        let mut record_ok = false;
+        if self.update_trailer.state(&mut self.flash)? == Some(PartitionState::FinalFlags) {
+            let at = self.staging_sector().saturating_mul(self.sector_size());
+            let rec = record.get_mut(..len).ok_or(BootError::Unsupported)?;
+            boot.read(&mut self.flash, at, rec)?;
+            let mut magic = [0u8; 4];
+            let magic_at = at + self.record_magic_offset(len);
+            boot.read(&mut self.flash, magic_at, &mut magic)?;
+            record_ok = u32::from_le_bytes(magic) == WOLFBOOT_MAGIC_TRAIL && !key_of(rec);
+        }
+        let key = match (stored_ok, record_ok) {
+            (false, false) => return Ok(()),
+            (true, false) => stored,
+            (false, true) => record,
+            (true, true) => {
+                let mut and = [0u8; MAX_SECRET];
+                for ((a, b), o) in stored.iter().zip(record.iter()).zip(and.iter_mut()) {
+                    *o = a & b;
+                }
+                if and == stored || and == record {
+                    and
+                } else {
+                    stored
+                }
+            }
+        };
+        let secret = Secret { bytes: key, len };
+        let (k, n) = secret.as_slice().split_at(alg.key_len());
+        self.cipher = Cipher::new(alg, k, n).ok();
+        if self.cipher.is_some() {
+            self.secret = Some(secret);
+        }
+        Ok(())
+    }
+
+    /// Program `data` at `offset` of BOOT (an erased area), padded to whole
+    /// write units with the erased value.
+    fn program_padded(&mut self, offset: u32, data: &[u8]) -> Result<(), BootError> {
+        let geometry = self.flash.geometry(self.layout.boot.device);
+        let ws = geometry.write_size.max(1);
+        let start = offset / ws * ws;
+        let end = (offset + data.len() as u32).div_ceil(ws) * ws;
+        let mut buf = [geometry.erased_byte; 2 * MAX_SECRET + 2 * MAX_WRITE_SIZE as usize];
+        let lead = (offset - start) as usize;
+        let span = buf
+            .get_mut(..(end - start) as usize)
+            .ok_or(BootError::Unsupported)?;
+        span.get_mut(lead..lead + data.len())
+            .ok_or(BootError::Unsupported)?
+            .copy_from_slice(data);
+        self.layout.boot.write(&mut self.flash, start, span)?;
+        Ok(())
+    }
+
+    pub(crate) fn sector_size(&self) -> u32 {
         self.layout.sector_size
     }
 
-    fn erase_sector(&mut self, part: PartitionId, sector: u32) -> Result<(), BootError> {
+    pub(crate) fn erase_sector(&mut self, part: PartitionId, sector: u32) -> Result<(), BootError> {
         let s = self.sector_size();
         let start = sector.checked_mul(s).ok_or(TrailerError::OutOfRange)?;
         self.layout
@@ -393,13 +604,16 @@ impl<S: FlashSet, V: ImageVerifier> Bootloader<S, V> {
 
     /// Erase sector `dst_sec` of `dst` and copy sector `src_sec` of `src`
     /// into it (SWAP has one sector: its index is ignored). Chunks that are
-    /// entirely erased are not programmed.
-    fn copy_sector(
+    /// entirely erased are not programmed, except when encrypting (erased
+    /// plaintext must not show through as erased ciphertext). The keystream
+    /// position is the offset of the sector in BOOT / UPDATE.
+    pub(crate) fn copy_sector(
         &mut self,
         src: PartitionId,
         src_sec: u32,
         dst: PartitionId,
         dst_sec: u32,
+        transfer: Transfer,
     ) -> Result<(), BootError> {
         let s = self.sector_size();
         let src_sec = if src == PartitionId::Swap { 0 } else { src_sec };
@@ -417,7 +631,19 @@ impl<S: FlashSet, V: ImageVerifier> Bootloader<S, V> {
                 .get_mut(..chunk as usize)
                 .ok_or(TrailerError::OutOfRange)?;
             sp.read(&mut self.flash, src_base + done, b)?;
-            if b.iter().any(|x| *x != erased) {
+            let blank = b.iter().all(|x| *x == erased);
+            if transfer != Transfer::Raw && !(blank && transfer == Transfer::Decrypt) {
+                let at = if src == PartitionId::Swap {
+                    dst_base
+                } else {
+                    src_base
+                };
+                self.cipher
+                    .as_mut()
+                    .ok_or(BootError::Unsupported)?
+                    .apply_at(at + done, b);
+            }
+            if !blank || transfer == Transfer::Encrypt {
                 dp.write(&mut self.flash, dst_base + done, b)?;
             }
             done += chunk;
@@ -425,8 +651,13 @@ impl<S: FlashSet, V: ImageVerifier> Bootloader<S, V> {
         Ok(())
     }
 
-    /// wolfBoot_update: verify (unless resuming), then swap sector by sector.
-    fn update(&mut self, fallback_allowed: bool) -> Result<UpdateOutcome, BootError> {
+    /// wolfBoot_update: verify (unless resuming), then swap sector by sector
+    /// (or apply a delta patch).
+    fn update(&mut self, mode: Mode) -> Result<UpdateOutcome, BootError> {
+        let fallback_allowed = mode != Mode::Install;
+        if self.config.encryption.is_some() && self.cipher.is_none() {
+            return Ok(UpdateOutcome::Refused(RefuseReason::NoKey));
+        }
         let s = self.sector_size();
         let psize = self.layout.partition_size();
         let hdr = self.config.header_size;
@@ -468,6 +699,11 @@ impl<S: FlashSet, V: ImageVerifier> Bootloader<S, V> {
                 }));
             }
         }
+        if let Some(uh) = update_h {
+            if uh.image_type & HDR_IMG_TYPE_DIFF_MASK == HDR_IMG_TYPE_DIFF {
+                return self.delta(mode, fresh, boot_h, uh);
+            }
+        }
         total = total.min(copy_limit);
 
         if self.config.disable_backup {
@@ -482,7 +718,13 @@ impl<S: FlashSet, V: ImageVerifier> Bootloader<S, V> {
                 .unwrap_or(SectorFlag::New);
             let record = (sector + 1).saturating_mul(s) < psize;
             if step == SectorFlag::New {
-                self.copy_sector(PartitionId::Update, sector, PartitionId::Swap, 0)?;
+                self.copy_sector(
+                    PartitionId::Update,
+                    sector,
+                    PartitionId::Swap,
+                    0,
+                    Transfer::Raw,
+                )?;
                 if record {
                     self.update_trailer.set_sector_flag(
                         &mut self.flash,
@@ -493,7 +735,8 @@ impl<S: FlashSet, V: ImageVerifier> Bootloader<S, V> {
                 step = SectorFlag::Swapping;
             }
             if step == SectorFlag::Swapping {
-                self.copy_sector(PartitionId::Boot, sector, PartitionId::Update, sector)?;
+                let t = self.transfer(Transfer::Encrypt);
+                self.copy_sector(PartitionId::Boot, sector, PartitionId::Update, sector, t)?;
                 if record {
                     self.update_trailer.set_sector_flag(
                         &mut self.flash,
@@ -504,7 +747,8 @@ impl<S: FlashSet, V: ImageVerifier> Bootloader<S, V> {
                 step = SectorFlag::Backup;
             }
             if step == SectorFlag::Backup {
-                self.copy_sector(PartitionId::Swap, 0, PartitionId::Boot, sector)?;
+                let t = self.transfer(Transfer::Decrypt);
+                self.copy_sector(PartitionId::Swap, 0, PartitionId::Boot, sector, t)?;
                 if record {
                     self.update_trailer.set_sector_flag(
                         &mut self.flash,
@@ -536,8 +780,9 @@ impl<S: FlashSet, V: ImageVerifier> Bootloader<S, V> {
         let s = self.sector_size();
         let psize = self.layout.partition_size();
         let mut sector: u32 = 0;
+        let t = self.transfer(Transfer::Decrypt);
         while sector.saturating_mul(s) < total {
-            self.copy_sector(PartitionId::Update, sector, PartitionId::Boot, sector)?;
+            self.copy_sector(PartitionId::Update, sector, PartitionId::Boot, sector, t)?;
             sector += 1;
         }
         while sector.saturating_mul(s) < psize {
@@ -551,38 +796,31 @@ impl<S: FlashSet, V: ImageVerifier> Bootloader<S, V> {
 
     /// wolfBoot_swap_and_final_erase. With `resume`, only runs if UPDATE is
     /// in FINAL_FLAGS (an earlier run was interrupted); returns whether it ran.
-    fn final_erase(&mut self, resume: bool) -> Result<bool, BootError> {
+    ///
+    /// In encrypted builds the staging sector goes to SWAP encrypted, and
+    /// the secret at the end of BOOT survives the erase of BOOT's trailer
+    /// sector: it is first copied to the start of the staging sector (with
+    /// the trailer magic after it), then written back (see `load_secret`).
+    pub(crate) fn final_erase(&mut self, resume: bool) -> Result<bool, BootError> {
         let s = self.sector_size();
         let psize = self.layout.partition_size();
         let reserved = reserved_len(&self.config, psize, s);
-        let staging = psize.saturating_sub(reserved).saturating_sub(s) / s;
         let update_state = self.update_trailer.state(&mut self.flash)?;
         let in_final = update_state == Some(PartitionState::FinalFlags);
-        if resume && !in_final {
+        // BOOT marked UPDATING: only the clean-up of UPDATE's trailer was left.
+        let tail_only = !in_final
+            && self.boot_trailer.state(&mut self.flash)? == Some(PartitionState::Updating);
+        if resume && !in_final && !tail_only {
             return Ok(false);
         }
+        // Write-once trailers cannot have their magic cleared: there, as in
+        // wolfBoot, BOOT gets its final state first and UPDATE's FINAL_FLAGS
+        // (kept until its trailer is erased) marks the step as unfinished.
+        let write_once = self.update_trailer.is_write_once() || self.boot_trailer.is_write_once();
+        if !tail_only {
+            self.final_swap(in_final, !write_once)?;
+        }
         let boot_h = self.header(PartitionId::Boot)?;
-        let boot_total = boot_h.map_or(0, |h| {
-            h.payload_size.saturating_add(self.config.header_size)
-        });
-        let staging_in_image = staging.saturating_mul(s) < boot_total;
-        if !in_final {
-            if staging_in_image {
-                self.copy_sector(PartitionId::Boot, staging, PartitionId::Swap, 0)?;
-            } else {
-                self.erase_sector(PartitionId::Swap, 0)?;
-            }
-            self.update_trailer
-                .set_state(&mut self.flash, PartitionState::FinalFlags)?;
-        }
-        for sec in (psize - reserved) / s..psize / s {
-            self.erase_sector(PartitionId::Boot, sec)?;
-        }
-        if staging_in_image {
-            self.copy_sector(PartitionId::Swap, 0, PartitionId::Boot, staging)?;
-        } else {
-            self.erase_sector(PartitionId::Boot, staging)?;
-        }
         let update_h = self.header(PartitionId::Update)?;
         let rolled_back = !self.config.allow_downgrade
             && matches!((boot_h, update_h), (Some(b), Some(u)) if b.version < u.version);
@@ -591,11 +829,102 @@ impl<S: FlashSet, V: ImageVerifier> Bootloader<S, V> {
         } else {
             PartitionState::Testing
         };
-        self.boot_trailer.set_state(&mut self.flash, final_state)?;
+        // UPDATE's trailer goes: magic cleared first, so that a torn erase
+        // cannot leave it over half-erased flags (a swap to resume that is
+        // not there), then erased; BOOT's UPDATING marks this tail as
+        // pending until BOOT gets its final state.
+        if write_once {
+            self.boot_trailer.set_state(&mut self.flash, final_state)?;
+        }
+        self.update_trailer.invalidate(&mut self.flash)?;
         for sec in (psize - reserved) / s..psize / s {
             self.erase_sector(PartitionId::Update, sec)?;
         }
+        if !write_once {
+            self.boot_trailer.set_state(&mut self.flash, final_state)?;
+        }
         Ok(true)
+    }
+
+    /// The part of the final step up to BOOT's new trailer: staging sector
+    /// saved to SWAP, UPDATE in FINAL_FLAGS, BOOT's trailer sector erased
+    /// (secret kept), staging sector restored, BOOT marked UPDATING (`mark`).
+    fn final_swap(&mut self, in_final: bool, mark: bool) -> Result<(), BootError> {
+        let s = self.sector_size();
+        let psize = self.layout.partition_size();
+        let reserved = reserved_len(&self.config, psize, s);
+        let staging = self.staging_sector();
+        let boot_h = self.header(PartitionId::Boot)?;
+        let boot_total = boot_h.map_or(0, |h| {
+            h.payload_size.saturating_add(self.config.header_size)
+        });
+        let staging_in_image = staging.saturating_mul(s) < boot_total;
+        if !in_final {
+            if staging_in_image {
+                let t = self.transfer(Transfer::Encrypt);
+                self.copy_sector(PartitionId::Boot, staging, PartitionId::Swap, 0, t)?;
+            } else {
+                self.erase_sector(PartitionId::Swap, 0)?;
+            }
+            self.update_trailer
+                .set_state(&mut self.flash, PartitionState::FinalFlags)?;
+        }
+        let secret = if self.config.encryption.is_some() {
+            self.secret
+        } else {
+            None
+        };
+        if let Some(secret) = secret {
+            // Keep the secret in the staging sector while BOOT's trailer
+            // sector is erased (unless an earlier run already did).
+            let at = staging.saturating_mul(s);
+            let magic_at = at + self.record_magic_offset(secret.len);
+            let mut rec = [0u8; MAX_SECRET];
+            let rec_s = rec.get_mut(..secret.len).ok_or(BootError::Unsupported)?;
+            self.layout.boot.read(&mut self.flash, at, rec_s)?;
+            let mut magic = [0u8; 4];
+            self.layout
+                .boot
+                .read(&mut self.flash, magic_at, &mut magic)?;
+            let kept =
+                u32::from_le_bytes(magic) == WOLFBOOT_MAGIC_TRAIL && rec_s == secret.as_slice();
+            if !kept {
+                self.erase_sector(PartitionId::Boot, staging)?;
+                self.program_padded(at, secret.as_slice())?;
+                self.program_padded(magic_at, &WOLFBOOT_MAGIC_TRAIL.to_le_bytes())?;
+            }
+        }
+        for sec in (psize - reserved) / s..psize / s {
+            self.erase_sector(PartitionId::Boot, sec)?;
+        }
+        if let Some(secret) = secret {
+            self.program_padded(self.secret_offset(), secret.as_slice())?;
+        }
+        if staging_in_image {
+            let t = self.transfer(Transfer::Decrypt);
+            self.copy_sector(PartitionId::Swap, 0, PartitionId::Boot, staging, t)?;
+        } else {
+            self.erase_sector(PartitionId::Boot, staging)?;
+        }
+        if mark {
+            self.boot_trailer
+                .set_state(&mut self.flash, PartitionState::Updating)?;
+        }
+        Ok(())
+    }
+}
+
+/// Without delta support, diff images are refused.
+#[cfg(not(feature = "delta"))]
+impl<S: FlashSet, V: ImageVerifier> Bootloader<S, V> {
+    pub(crate) fn delta(
+        &mut self,
+        _mode: Mode,
+        _fresh: bool,
+        _boot_h: Option<HeaderFacts>,
+        _update_h: HeaderFacts,
+    ) -> Result<UpdateOutcome, BootError> {
+        Ok(UpdateOutcome::Refused(RefuseReason::DeltaUnsupported))
     }
 }
 

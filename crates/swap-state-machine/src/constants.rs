@@ -21,6 +21,20 @@ pub const HDR_TIMESTAMP: u16 = 0x0002;
 pub const HDR_SHA256: u16 = 0x0003;
 /// Header TLV: image type (u16: partition nibble | auth type byte).
 pub const HDR_IMG_TYPE: u16 = 0x0004;
+/// Header TLV: delta update, version of the base image (u32).
+pub const HDR_IMG_DELTA_BASE: u16 = 0x0005;
+/// Header TLV: delta update, length of the forward patch (u32).
+pub const HDR_IMG_DELTA_SIZE: u16 = 0x0006;
+/// Header TLV: delta update, digest of the base image.
+pub const HDR_IMG_DELTA_BASE_HASH: u16 = 0x0007;
+/// Header TLV: SHA3-384 digest.
+pub const HDR_SHA3_384: u16 = 0x0013;
+/// Header TLV: SHA-384 digest.
+pub const HDR_SHA384: u16 = 0x0014;
+/// Header TLV: delta update, offset of the inverse patch from the image start (u32).
+pub const HDR_IMG_DELTA_INVERSE: u16 = 0x0015;
+/// Header TLV: delta update, length of the inverse patch (u32).
+pub const HDR_IMG_DELTA_INVERSE_SIZE: u16 = 0x0016;
 /// Header TLV: hint (digest) of the public key.
 pub const HDR_PUBKEY: u16 = 0x0010;
 /// Header TLV: signature.
@@ -34,6 +48,10 @@ pub const HDR_IMG_TYPE_PART_MASK: u16 = 0x000F;
 pub const HDR_IMG_TYPE_AUTH_MASK: u16 = 0xFF00;
 /// Image type: application firmware (the only kind the swap installs).
 pub const HDR_IMG_TYPE_APP: u16 = 0x0001;
+/// Image type: mask of the delta flag nibble.
+pub const HDR_IMG_TYPE_DIFF_MASK: u16 = 0x00F0;
+/// Image type: delta (differential) update, patched onto the running image.
+pub const HDR_IMG_TYPE_DIFF: u16 = 0x00D0;
 
 /// Partition state bytes, normal polarity (flash erases to 0xFF).
 pub mod state {

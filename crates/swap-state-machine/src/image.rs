@@ -3,6 +3,7 @@
 
 use core::fmt;
 
+use wolfboot_encrypt::Cipher;
 use wolfboot_hal_flash::{FlashFault, FlashSet, Partition, PartitionError, PartitionId};
 
 use crate::constants::{
@@ -91,13 +92,15 @@ pub trait ImageVerifier {
     ) -> Result<ImageInfo, VerifyError>;
 }
 
-/// An [`ImageSource`] over a partition of a [`FlashSet`].
+/// An [`ImageSource`] over a partition of a [`FlashSet`], optionally
+/// decrypting what it reads (encrypted UPDATE partitions).
 #[derive(Debug)]
 pub struct PartitionReader<'a, S: ?Sized> {
     set: &'a mut S,
     partition: Partition,
     len: u32,
     fault: Option<FlashFault>,
+    cipher: Option<&'a mut Cipher>,
 }
 
 impl<'a, S: FlashSet + ?Sized> PartitionReader<'a, S> {
@@ -113,7 +116,14 @@ impl<'a, S: FlashSet + ?Sized> PartitionReader<'a, S> {
             partition,
             len: len.min(partition.size),
             fault: None,
+            cipher: None,
         }
+    }
+    /// Decrypt what is read with `cipher`, the keystream position being the
+    /// partition offset (wolfBoot's `ext_flash_decrypt_read`).
+    pub fn decrypting(mut self, cipher: &'a mut Cipher) -> Self {
+        self.cipher = Some(cipher);
+        self
     }
     /// The last flash fault seen (power loss shows up here).
     pub fn fault(&self) -> Option<FlashFault> {
@@ -133,12 +143,40 @@ impl<S: FlashSet + ?Sized> ImageSource for PartitionReader<'_, S> {
             return Err(VerifyError::Read);
         }
         match self.partition.read(self.set, offset, buf) {
-            Ok(()) => Ok(()),
+            Ok(()) => {
+                if let Some(c) = self.cipher.as_deref_mut() {
+                    c.apply_at(offset, buf);
+                }
+                Ok(())
+            }
             Err(PartitionError::Flash(f)) => {
                 self.fault = Some(f);
                 Err(VerifyError::Read)
             }
             Err(PartitionError::OutOfRange) => Err(VerifyError::Read),
+        }
+    }
+}
+
+/// Raw or decrypted byte access to one partition, for header walks.
+pub(crate) struct PartBytes<'a, S: ?Sized> {
+    pub set: &'a mut S,
+    pub part: Partition,
+    pub cipher: Option<&'a mut Cipher>,
+}
+
+impl<S: FlashSet + ?Sized> PartBytes<'_, S> {
+    /// Read `buf` at `off`; `Ok(false)` when out of the partition.
+    pub fn read(&mut self, off: u32, buf: &mut [u8]) -> Result<bool, FlashFault> {
+        match self.part.read(self.set, off, buf) {
+            Ok(()) => {
+                if let Some(c) = self.cipher.as_deref_mut() {
+                    c.apply_at(off, buf);
+                }
+                Ok(true)
+            }
+            Err(PartitionError::OutOfRange) => Ok(false),
+            Err(PartitionError::Flash(f)) => Err(f),
         }
     }
 }
@@ -153,24 +191,23 @@ pub(crate) struct HeaderFacts {
     pub image_type: u16,
 }
 
-/// Read the header facts of the image at the start of `part`; `None` if the
-/// magic is missing or the size does not fit in the partition.
+/// Read the header facts of the image at the start of the partition; `None`
+/// if the magic is missing or the size does not fit in the partition.
 pub(crate) fn read_header<S: FlashSet + ?Sized>(
-    set: &mut S,
-    part: Partition,
+    bytes: &mut PartBytes<'_, S>,
     header_size: u32,
 ) -> Result<Option<HeaderFacts>, FlashFault> {
     let mut w = [0u8; 8];
-    if !read_ok(set, part, 0, &mut w)? {
+    if !bytes.read(0, &mut w)? {
         return Ok(None);
     }
     let magic = u32::from_le_bytes([w[0], w[1], w[2], w[3]]);
     let payload_size = u32::from_le_bytes([w[4], w[5], w[6], w[7]]);
-    if magic != WOLFBOOT_MAGIC || payload_size > part.size.saturating_sub(header_size) {
+    if magic != WOLFBOOT_MAGIC || payload_size > bytes.part.size.saturating_sub(header_size) {
         return Ok(None);
     }
-    let version = find_tlv_u32(set, part, header_size, HDR_VERSION)?.unwrap_or(0);
-    let image_type = find_tlv_u32(set, part, header_size, HDR_IMG_TYPE)?.unwrap_or(0) as u16;
+    let version = find_tlv_u32(bytes, header_size, HDR_VERSION)?.unwrap_or(0);
+    let image_type = find_tlv_u32(bytes, header_size, HDR_IMG_TYPE)?.unwrap_or(0) as u16;
     Ok(Some(HeaderFacts {
         payload_size,
         version,
@@ -178,31 +215,30 @@ pub(crate) fn read_header<S: FlashSet + ?Sized>(
     }))
 }
 
-fn read_ok<S: FlashSet + ?Sized>(
-    set: &mut S,
-    part: Partition,
-    off: u32,
-    buf: &mut [u8],
-) -> Result<bool, FlashFault> {
-    match part.read(set, off, buf) {
-        Ok(()) => Ok(true),
-        Err(PartitionError::OutOfRange) => Ok(false),
-        Err(PartitionError::Flash(f)) => Err(f),
-    }
-}
-
-/// Value of a 2- or 4-byte TLV (little endian), walking the header like
-/// wolfBoot: padding bytes and odd offsets are skipped, type 0 ends.
-fn find_tlv_u32<S: FlashSet + ?Sized>(
-    set: &mut S,
-    part: Partition,
+/// Value of a 2- or 4-byte TLV (little endian).
+pub(crate) fn find_tlv_u32<S: FlashSet + ?Sized>(
+    bytes: &mut PartBytes<'_, S>,
     header_size: u32,
     wanted: u16,
+) -> Result<Option<u32>, FlashFault> {
+    let mut v = [0u8; 4];
+    Ok(find_tlv(bytes, header_size, wanted, &mut v)?.map(|_| u32::from_le_bytes(v)))
+}
+
+/// Find TLV `wanted`, walking the header like wolfBoot: padding bytes and
+/// odd offsets are skipped, type 0 ends, an oversized field stops the walk.
+/// Copies up to `out.len()` bytes of its value into `out` and returns the
+/// value's full length.
+pub(crate) fn find_tlv<S: FlashSet + ?Sized>(
+    bytes: &mut PartBytes<'_, S>,
+    header_size: u32,
+    wanted: u16,
+    out: &mut [u8],
 ) -> Result<Option<u32>, FlashFault> {
     let mut p = IMAGE_HEADER_OFFSET;
     let mut tl = [0u8; 4];
     while p + 4 < header_size {
-        if !read_ok(set, part, p, &mut tl)? {
+        if !bytes.read(p, &mut tl)? {
             return Ok(None);
         }
         let ty = u16::from_le_bytes([tl[0], tl[1]]);
@@ -218,13 +254,12 @@ fn find_tlv_u32<S: FlashSet + ?Sized>(
             break;
         }
         if ty == wanted {
-            let mut v = [0u8; 4];
-            let n = (len as usize).min(4);
-            let dst = v.get_mut(..n).unwrap_or(&mut []);
-            if !read_ok(set, part, p + 4, dst)? {
+            let n = (len as usize).min(out.len());
+            let dst = out.get_mut(..n).unwrap_or(&mut []);
+            if !bytes.read(p + 4, dst)? {
                 return Ok(None);
             }
-            return Ok(Some(u32::from_le_bytes(v)));
+            return Ok(Some(len));
         }
         p += 4 + len;
     }

@@ -8,6 +8,8 @@
 //! * [`image`] — the [`ImageVerifier`] contract and [`ImageInfo`].
 //! * [`boot`] — [`Bootloader::boot`]: the reset-time decision (resume,
 //!   rollback, install, emergency fallback) and the three-way swap through SWAP.
+//! * `delta` (feature `delta`) — applying wolfBoot delta images in place,
+//!   forward on install and inverse on rollback.
 //! * [`app`] — application-side operations (trigger, success, states) for
 //!   `libwolfboot-rs`.
 //! * `verifier` (feature `verify`) — `KeystoreVerifier`, the
@@ -73,6 +75,8 @@
 pub mod app;
 pub mod boot;
 pub mod constants;
+#[cfg(feature = "delta")]
+mod delta;
 pub mod image;
 #[cfg(feature = "opcount")]
 pub mod opcount;
@@ -85,4 +89,5 @@ pub use image::{ImageInfo, ImageSource, ImageVerifier, PartitionReader, VerifyEr
 pub use trailer::{PartitionState, PartitionTrailer, SectorFlag, TrailerConfig, TrailerError};
 #[cfg(feature = "verify")]
 pub use verifier::KeystoreVerifier;
+pub use wolfboot_encrypt::Algorithm as EncryptAlgorithm;
 pub use wolfboot_hal_flash::{Device, FlashFault, FlashSet, Partition, PartitionId, PartitionSet};

@@ -579,6 +579,62 @@ impl PartitionTrailer {
         self.magic_at(set, sel)
     }
 
+    /// Write the magic if it is missing. A trailer sector without magic
+    /// holds no state; if its trailer bytes are not blank (a torn erase, or
+    /// a cleared magic) it is erased first, keeping the bytes after the
+    /// trailer end (the skip: BOOT's encryption secret), so that nothing
+    /// is programmed over stale bits.
+    fn ensure_magic<S: FlashSet + ?Sized>(&self, set: &mut S) -> Result<(), TrailerError> {
+        if self.has_magic(set)? {
+            return Ok(());
+        }
+        if !self.write_once {
+            let (start, room) = self.last_sector()?;
+            let sectors = self.partition.size / self.sector_size.max(1);
+            let used = room.min(TRAILER_FLAGS_FROM_END + sectors / 2 + 1);
+            let end = start + room;
+            let mut buf = [0u8; 64];
+            let mut at = end - used;
+            let mut blank = true;
+            while at < end && blank {
+                let n = (end - at).min(buf.len() as u32);
+                let b = buf.get_mut(..n as usize).ok_or(TrailerError::OutOfRange)?;
+                self.partition.read(set, at, b)?;
+                blank = b.iter().all(|x| *x == self.erased());
+                at += n;
+            }
+            if !blank {
+                self.erase_keeping_skip(set, start)?;
+            }
+        }
+        self.write_magic(set)
+    }
+
+    /// Erase the trailer sector starting at `start`, writing back the skip
+    /// bytes after the trailer end.
+    fn erase_keeping_skip<S: FlashSet + ?Sized>(
+        &self,
+        set: &mut S,
+        start: u32,
+    ) -> Result<(), TrailerError> {
+        let end = self.end_offset();
+        let psize = self.partition.size;
+        if start + self.sector_size != psize {
+            return Err(TrailerError::UnsupportedGeometry);
+        }
+        let mut keep = [0u8; 2 * MAX_WRITE_SIZE as usize];
+        let skip = keep
+            .get_mut(..(psize - end) as usize)
+            .ok_or(TrailerError::UnsupportedGeometry)?;
+        self.partition.read(set, end, skip)?;
+        self.partition.erase(set, start, psize)?;
+        if skip.iter().any(|x| *x != self.erased()) {
+            let skip: &[u8] = skip;
+            self.patch_in_place(set, end, skip)?;
+        }
+        Ok(())
+    }
+
     /// Write the `BOOT` magic.
     pub fn write_magic<S: FlashSet + ?Sized>(&self, set: &mut S) -> Result<(), TrailerError> {
         self.write_bytes(set, TRAILER_MAGIC_FROM_END, &MAGIC_BYTES, false)
@@ -605,9 +661,7 @@ impl PartitionTrailer {
         set: &mut S,
         new_state: PartitionState,
     ) -> Result<(), TrailerError> {
-        if !self.has_magic(set)? {
-            self.write_magic(set)?;
-        }
+        self.ensure_magic(set)?;
         let sel = self.select(set)?;
         let cur = self.read_byte(set, self.pos(sel, TRAILER_STATE_FROM_END)?)?;
         let new = new_state.to_byte(self.flags_invert);
@@ -649,9 +703,7 @@ impl PartitionTrailer {
         flag: SectorFlag,
     ) -> Result<(), TrailerError> {
         let from_end = self.flag_from_end(sector)?;
-        if !self.has_magic(set)? {
-            self.write_magic(set)?;
-        }
+        self.ensure_magic(set)?;
         let sel = self.select(set)?;
         let cur = self.read_byte(set, self.pos(sel, from_end)?)?;
         let n = flag.to_nibble(self.flags_invert);
@@ -680,14 +732,32 @@ impl PartitionTrailer {
             }
             self.rewrite_copy(set, sel, true, &patches)
         } else {
+            self.invalidate(set)?;
             let start = self.sector_start(0)?;
             self.partition.erase(set, start, start + self.sector_size)?;
             self.set_state(set, PartitionState::Updating)
         }
     }
 
-    /// Erase the trailer sector(s).
+    /// Clear the magic by programming its bytes to the non-erased value
+    /// (NOR can always clear bits), so the trailer reads as absent. Done
+    /// before erasing a trailer sector: a cut that tears the erase then
+    /// cannot leave the magic in place over partly erased states and flags
+    /// (which would resume a swap that is not there). Not with write-once
+    /// trailers (no word may be programmed twice; their erase is ordered).
+    pub fn invalidate<S: FlashSet + ?Sized>(&self, set: &mut S) -> Result<(), TrailerError> {
+        if self.write_once || !self.has_magic(set)? {
+            return Ok(());
+        }
+        let cleared = [!self.erased(); 4];
+        let rel = self.pos(0, TRAILER_MAGIC_FROM_END)?;
+        self.patch_in_place(set, rel, &cleared)
+    }
+
+    /// Erase the trailer sector(s), the magic cleared first
+    /// ([`PartitionTrailer::invalidate`]).
     pub fn erase<S: FlashSet + ?Sized>(&self, set: &mut S) -> Result<(), TrailerError> {
+        self.invalidate(set)?;
         let copies = if self.write_once { 2 } else { 1 };
         for sel in (0..copies).rev() {
             let start = self.sector_start(sel)?;

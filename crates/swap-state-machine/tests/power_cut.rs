@@ -7,14 +7,21 @@
 //! vectors' keystore): at each reset, what is booted has passed the
 //! signature check and equals a legitimate image byte for byte.
 //!
+//! Encrypted runs (`EXT_ENCRYPTED`, each cipher) keep UPDATE encrypted with
+//! wolfBoot's vector keys and the key stored at the end of BOOT; after every
+//! cut, UPDATE and SWAP are searched for plaintext of the images. Delta runs
+//! install wolfBoot's own diff image (`payload_delta_new_v503_signed_diff.bin`)
+//! over its base and roll it back with the inverse patch.
+//!
 //! [`KeystoreVerifier`]: wolfboot_swap_state_machine::KeystoreVerifier
 
 mod common;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::time::Instant;
 
 use common::{ecc256_keystore, ed25519_keystore, vector, Sha256Verifier, TestVerifier, HDR};
+use wolfboot_encrypt::{encrypt_image, Algorithm, Cipher};
 use wolfboot_hal_flash::{
     Device, Flash, MemFlash, MemFlashConfig, Partition, PartitionSet, PowerSupply, SplitFlash,
 };
@@ -85,6 +92,8 @@ enum Check {
     Ed25519,
     /// SHA-256 digest only (test double, no signature).
     Digest,
+    /// `KeystoreVerifier` (ECC P-256) for 512-byte headers: delta builds.
+    Ecc256Delta,
 }
 
 impl Check {
@@ -93,6 +102,16 @@ impl Check {
             Check::Ecc256 => TestVerifier::keys(ecc256_keystore()),
             Check::Ed25519 => TestVerifier::keys(ed25519_keystore()),
             Check::Digest => TestVerifier::Digest(Sha256Verifier::default()),
+            Check::Ecc256Delta => TestVerifier::Keys512(
+                wolfboot_swap_state_machine::KeystoreVerifier::new(ecc256_keystore()),
+            ),
+        }
+    }
+
+    fn header_size(self) -> u32 {
+        match self {
+            Check::Ecc256Delta => 512,
+            _ => HDR,
         }
     }
 }
@@ -105,6 +124,8 @@ struct Images {
     new: Vec<u8>,
     /// A newer-or-not image signed by a key the keystore does not hold.
     foreign: Vec<u8>,
+    /// A delta image from `old` to `new` (delta scenarios).
+    diff: Vec<u8>,
 }
 
 /// ECC P-256 images (`keys/ecc256`); the foreign one is signed with Ed25519.
@@ -113,9 +134,88 @@ fn ecc_images(old: &str, new: &str) -> Images {
         old: vector(old),
         new: vector(new),
         foreign: vector("ed25519_sha256_v262_signed.bin"),
+        diff: Vec::new(),
     };
     assert!(version(&im.old) < version(&im.new), "{old} / {new}");
     im
+}
+
+/// Delta images made by our sign tool from wolfBoot's delta payloads, with
+/// 512-byte headers as wolfBoot's `sign --delta` sizes them (a delta build
+/// uses that header size for every image): base v492 (70 KB), new v503
+/// (every 997th byte changed, 24 bytes inserted), their diff, and another
+/// v470 image as a wrong base. The patch format itself is checked against
+/// wolfBoot's diff file in `wolfboot-delta` and `sign-cli`.
+fn delta_images() -> Images {
+    use sign_cli::sign::{sign_payload, DeltaSpec, ImageSpec};
+    use wolfboot_image_format::{AuthType, HashAlgorithm};
+    let key = sign_cli::keys::load_private_key(
+        &wolfboot_test_vectors::path("keys/ecc256/ecc256.der"),
+        None,
+    )
+    .unwrap();
+    let spec = |version, delta| ImageSpec {
+        auth: AuthType::Ecc256,
+        digest_info: false,
+        hash: HashAlgorithm::Sha256,
+        version,
+        timestamp: Some(1_795_535_434),
+        partition_id: 1,
+        custom_tlvs: &[],
+        min_header_size: Some(512),
+        delta,
+    };
+    let sign = |version, payload: &[u8], delta| {
+        let s = sign_payload(&spec(version, delta), Some(&key), payload).unwrap();
+        [s.header, payload.to_vec()].concat()
+    };
+    let old = sign(492, &vector("payload_70001.bin"), None);
+    let new = sign(503, &vector("payload_delta_new.bin"), None);
+    let foreign = sign(470, &vector("payload_4096.bin"), None);
+    let (payload, fwd, padded, inv) =
+        sign_cli::delta::diff_payload(&old, &new, 4096, false).unwrap();
+    let base_hash = wolfboot_image_format::ImageHeader::parse(&old, 512)
+        .unwrap()
+        .find(wolfboot_image_format::wire::tlv::SHA256)
+        .unwrap()
+        .to_vec();
+    let diff = sign(
+        503,
+        &payload,
+        Some(DeltaSpec {
+            base_version: 492,
+            patch_len: fwd as u32,
+            inverse_offset: (padded + 512) as u32,
+            inverse_len: inv as u32,
+            base_hash,
+        }),
+    );
+    Images {
+        old,
+        new,
+        foreign,
+        diff,
+    }
+}
+
+/// The key file of the vectors for `alg` (key then nonce).
+fn key_file(alg: Algorithm) -> Vec<u8> {
+    vector(match alg {
+        Algorithm::ChaCha20 => "enc_chacha.key",
+        Algorithm::Aes128Ctr => "enc_aes128.key",
+        Algorithm::Aes256Ctr => "enc_aes256.key",
+    })
+}
+
+/// Which key the device holds at the end of BOOT (encrypted runs).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum StoredKey {
+    /// The key the images were encrypted with.
+    Right,
+    /// Another key: UPDATE decrypts to garbage.
+    Wrong,
+    /// None stored (erased).
+    Missing,
 }
 
 fn version(img: &[u8]) -> u32 {
@@ -135,6 +235,9 @@ struct Setup {
     g: Geo,
     check: Check,
     disable_backup: bool,
+    /// `EXT_ENCRYPTED` with this cipher.
+    enc: Option<Algorithm>,
+    key: StoredKey,
 }
 
 fn layout(g: &Geo) -> PartitionSet {
@@ -156,20 +259,42 @@ fn layout(g: &Geo) -> PartitionSet {
 }
 
 fn config(s: &Setup) -> BootConfig {
-    BootConfig {
+    let mut c = BootConfig {
         trailer: TrailerConfig {
             write_once: s.g.write_once,
             ..TrailerConfig::DEFAULT
         },
-        header_size: HDR,
+        header_size: s.check.header_size(),
         disable_backup: s.disable_backup,
         ..BootConfig::default()
+    };
+    if let Some(alg) = s.enc {
+        c.trailer = c
+            .trailer
+            .with_encrypt_secret(alg.key_len() as u32, alg.nonce_len() as u32);
+        c.encryption = Some(alg);
     }
+    c
 }
 
 struct Rig {
     bl: Bl,
     power: PowerSupply,
+    enc: Option<Algorithm>,
+}
+
+/// Encrypt `img` as `sign --encrypt` does with the vectors' key.
+fn encrypt(alg: Algorithm, img: &[u8]) -> Vec<u8> {
+    let mut c = Cipher::from_key_file(alg, &key_file(alg)).unwrap();
+    encrypt_image(&mut c, img)
+}
+
+/// Decrypt bytes read from UPDATE at offset 0.
+fn decrypt(alg: Algorithm, bytes: &[u8]) -> Vec<u8> {
+    let mut c = Cipher::from_key_file(alg, &key_file(alg)).unwrap();
+    let mut v = bytes.to_vec();
+    c.apply_keystream(0, &mut v);
+    v
 }
 
 fn build(s: &Setup, int_bytes: &[u8], ext_bytes: &[u8]) -> Rig {
@@ -194,6 +319,16 @@ fn build(s: &Setup, int_bytes: &[u8], ext_bytes: &[u8]) -> Rig {
     }
     let mut int = MemFlash::with_power(ic, power.clone()).unwrap();
     int.poke(0, int_bytes).unwrap();
+    if let Some(alg) = s.enc {
+        // The secret at the end of BOOT (libwolfboot-rs `set_encrypt_key`).
+        let mut secret = key_file(alg);
+        match s.key {
+            StoredKey::Right => {}
+            StoredKey::Wrong => secret[3] ^= 0x40,
+            StoredKey::Missing => secret.fill(0xFF),
+        }
+        int.poke(g.psize - secret.len() as u32, &secret).unwrap();
+    }
     let mut ext = MemFlash::with_power(ec, power.clone()).unwrap();
     ext.poke(0, ext_bytes).unwrap();
     let bl = Bootloader::new(
@@ -206,7 +341,11 @@ fn build(s: &Setup, int_bytes: &[u8], ext_bytes: &[u8]) -> Rig {
         config(s),
     )
     .unwrap();
-    Rig { bl, power }
+    Rig {
+        bl,
+        power,
+        enc: s.enc,
+    }
 }
 
 fn snapshot(r: &Rig) -> (Vec<u8>, Vec<u8>) {
@@ -257,6 +396,15 @@ struct Scenario {
 }
 
 fn place(s: &Setup, boot: &[u8], update: &[u8]) -> Rig {
+    let update = match s.enc {
+        Some(alg) => encrypt(alg, update),
+        None => update.to_vec(),
+    };
+    place_raw(s, boot, &update)
+}
+
+/// `update` goes into UPDATE as given (already encrypted, or tampered with).
+fn place_raw(s: &Setup, boot: &[u8], update: &[u8]) -> Rig {
     if s.g.ext_ws.is_some() {
         build(s, boot, update)
     } else {
@@ -292,6 +440,41 @@ fn prepare_corrupt_update(s: &Setup, im: &Images) -> Rig {
     r
 }
 
+/// Encrypted: one ciphertext byte of the payload flipped.
+fn prepare_tampered_ciphertext(s: &Setup, im: &Images) -> Rig {
+    let mut c = match s.enc {
+        Some(alg) => encrypt(alg, &im.new),
+        None => im.new.clone(),
+    };
+    c[HDR as usize + 100] ^= 0x20;
+    let mut r = place_raw(s, &im.old, &c);
+    r.bl.success().unwrap();
+    r.bl.update_trigger().unwrap();
+    r
+}
+
+fn prepare_delta(s: &Setup, im: &Images) -> Rig {
+    let mut r = place(s, &im.old, &im.diff);
+    r.bl.success().unwrap();
+    r.bl.update_trigger().unwrap();
+    r
+}
+
+fn prepare_delta_rollback(s: &Setup, im: &Images) -> Rig {
+    let mut r = prepare_delta(s, im);
+    let d = r.bl.boot().unwrap();
+    assert_eq!(d.action, BootAction::Installed);
+    r
+}
+
+/// The diff over an image that is not its base (another version).
+fn prepare_delta_wrong_base(s: &Setup, im: &Images) -> Rig {
+    let mut r = place(s, &im.foreign, &im.diff);
+    r.bl.success().unwrap();
+    r.bl.update_trigger().unwrap();
+    r
+}
+
 fn prepare_downgrade(s: &Setup, im: &Images) -> Rig {
     let mut r = place(s, &im.new, &im.old);
     r.bl.success().unwrap();
@@ -308,7 +491,40 @@ fn prepare_foreign(s: &Setup, im: &Images) -> Rig {
 
 fn holds(r: &mut Rig, id: wolfboot_swap_state_machine::PartitionId, img: &[u8]) -> bool {
     let p = r.bl.layout().get(id);
-    part_bytes(r, p, img.len()) == img
+    let bytes = part_bytes(r, p, img.len());
+    match (id, r.enc) {
+        (Update, Some(alg)) => decrypt(alg, &bytes) == img,
+        _ => bytes == img,
+    }
+}
+
+/// Encrypted runs: neither UPDATE nor SWAP may hold plaintext of any image.
+/// Every 16-byte aligned block of the images (blocks of one repeated byte
+/// aside) is looked for at every 16-byte aligned offset of both.
+fn assert_no_plaintext(r: &mut Rig, im: &Images, when: &str) {
+    if r.enc.is_none() {
+        return;
+    }
+    let mut blocks = HashSet::new();
+    for img in [&im.old, &im.new, &im.foreign] {
+        for b in img.chunks_exact(16) {
+            if b.iter().any(|x| *x != b[0]) {
+                blocks.insert(b.to_vec());
+            }
+        }
+    }
+    // Straight from the cells: the power may be off after a cut.
+    let l = *r.bl.layout();
+    let f = r.bl.flash();
+    let cells = |p: Partition| match p.device {
+        Device::Internal => &f.internal.contents()[p.offset as usize..][..p.size as usize],
+        Device::External => &f.external.contents()[p.offset as usize..][..p.size as usize],
+    };
+    let mut dump = cells(l.update).to_vec();
+    dump.extend_from_slice(cells(l.swap));
+    if let Some(at) = dump.chunks_exact(16).position(|c| blocks.contains(c)) {
+        panic!("{when}: plaintext found in UPDATE/SWAP at block {at}");
+    }
 }
 
 fn check_update(
@@ -475,6 +691,94 @@ fn check_no_backup(
     Ok(label)
 }
 
+fn check_delta_update(
+    r: &mut Rig,
+    im: &Images,
+    d: &BootDecision,
+    torn: bool,
+) -> Result<&'static str, String> {
+    if !holds(r, Update, &im.diff) {
+        return Err("UPDATE no longer holds the diff image".into());
+    }
+    if d.image.version == version(&im.new) {
+        if d.boot_state != Some(PartitionState::Testing) {
+            return Err(format!("patched image not TESTING: {:?}", d.boot_state));
+        }
+        Ok("patched to new image, TESTING, diff kept")
+    } else if torn {
+        Ok("torn cut: base image kept (safe)")
+    } else {
+        Err(format!("delta not applied: {d:?}"))
+    }
+}
+
+fn check_delta_rollback(
+    r: &mut Rig,
+    im: &Images,
+    d: &BootDecision,
+    torn: bool,
+) -> Result<&'static str, String> {
+    if !holds(r, Update, &im.diff) {
+        return Err("UPDATE no longer holds the diff image".into());
+    }
+    if d.image.version == version(&im.old) {
+        if d.boot_state != Some(PartitionState::Success) {
+            return Err(format!("restored base not SUCCESS: {:?}", d.boot_state));
+        }
+        Ok("inverse patch restored base, SUCCESS")
+    } else if torn {
+        Ok("torn cut: new image still TESTING (safe)")
+    } else {
+        Err(format!("inverse patch not applied: {d:?}"))
+    }
+}
+
+fn check_delta_wrong_base(
+    r: &mut Rig,
+    im: &Images,
+    d: &BootDecision,
+    _torn: bool,
+) -> Result<&'static str, String> {
+    match d.action {
+        BootAction::UpdateRefused(RefuseReason::DeltaBaseMismatch) => {}
+        other => return Err(format!("delta on a wrong base not refused: {other:?}")),
+    }
+    if d.image.version != version(&im.foreign) || !holds(r, Boot, &im.foreign) {
+        return Err(format!("running image not kept: {d:?}"));
+    }
+    Ok("wrong base refused, running image kept")
+}
+
+fn check_wrong_key(
+    r: &mut Rig,
+    im: &Images,
+    d: &BootDecision,
+    torn: bool,
+) -> Result<&'static str, String> {
+    match d.action {
+        BootAction::UpdateRefused(RefuseReason::NoImage | RefuseReason::NoKey) => {
+            check_keeps_old(r, im, d, torn)?;
+            Ok("undecryptable update refused, current image kept")
+        }
+        other => Err(format!("update under a wrong key not refused: {other:?}")),
+    }
+}
+
+fn check_tampered(
+    r: &mut Rig,
+    im: &Images,
+    d: &BootDecision,
+    torn: bool,
+) -> Result<&'static str, String> {
+    match d.action {
+        BootAction::UpdateRefused(RefuseReason::Verify(VerifyError::IntegrityMismatch)) => {
+            check_keeps_old(r, im, d, torn)?;
+            Ok("tampered ciphertext refused, current image kept")
+        }
+        other => Err(format!("tampered update not refused: {other:?}")),
+    }
+}
+
 fn both(im: &Images) -> Vec<Vec<u8>> {
     vec![im.old.clone(), im.new.clone()]
 }
@@ -483,6 +787,9 @@ fn only_new(im: &Images) -> Vec<Vec<u8>> {
 }
 fn only_old(im: &Images) -> Vec<Vec<u8>> {
     vec![im.old.clone()]
+}
+fn only_foreign(im: &Images) -> Vec<Vec<u8>> {
+    vec![im.foreign.clone()]
 }
 
 const SWAP_MIN_OPS: Option<u64> = Some(20);
@@ -564,6 +871,38 @@ const NB_FOREIGN: Scenario = Scenario {
     ..FOREIGN
 };
 
+const TAMPERED: Scenario = Scenario {
+    name: "tampered ciphertext refused",
+    prepare: prepare_tampered_ciphertext,
+    check: check_tampered,
+    ..CORRUPT
+};
+const WRONG_KEY: Scenario = Scenario {
+    name: "update under another key refused",
+    check: check_wrong_key,
+    ..CORRUPT
+};
+const DELTA: Scenario = Scenario {
+    name: "delta update",
+    prepare: prepare_delta,
+    check: check_delta_update,
+    ..UPDATE
+};
+const DELTA_ROLLBACK: Scenario = Scenario {
+    name: "delta rollback (inverse patch)",
+    prepare: prepare_delta_rollback,
+    check: check_delta_rollback,
+    ..UPDATE
+};
+const DELTA_WRONG_BASE: Scenario = Scenario {
+    name: "delta on another base refused",
+    prepare: prepare_delta_wrong_base,
+    min_ops: None,
+    bootable: only_foreign,
+    check: check_delta_wrong_base,
+    ..UPDATE
+};
+
 /// The backup-swap scenarios.
 const SWAP_SCENARIOS: [&Scenario; 7] = [
     &UPDATE, &CONFIRM, &ROLLBACK, &EMERGENCY, &CORRUPT, &DOWNGRADE, &FOREIGN,
@@ -601,7 +940,12 @@ fn settle(r: &mut Rig, sc: &Scenario, im: &Images) -> BootDecision {
     for _ in 0..3 {
         match reset(r, sc, im) {
             Ok(d) => return d,
-            Err(BootError::Flash(_)) => r.power.reboot(),
+            Err(BootError::Flash(f)) => {
+                if std::env::var("CUT_DEBUG").is_ok() {
+                    eprintln!("settle: {f:?}");
+                }
+                r.power.reboot()
+            }
             Err(e) => panic!("{}: boot failed without cut: {e}", sc.name),
         }
     }
@@ -617,10 +961,23 @@ struct Tally {
 }
 
 fn run(sc: &Scenario, g: &Geo, check: Check, im: &Images) -> Tally {
+    run_with(sc, g, check, im, None, StoredKey::Right)
+}
+
+fn run_with(
+    sc: &Scenario,
+    g: &Geo,
+    check: Check,
+    im: &Images,
+    enc: Option<Algorithm>,
+    key: StoredKey,
+) -> Tally {
     let s = Setup {
         g: *g,
         check,
         disable_backup: sc.disable_backup,
+        enc,
+        key,
     };
     let base = (sc.prepare)(&s, im);
     let (bi, be) = snapshot(&base);
@@ -653,6 +1010,7 @@ fn run(sc: &Scenario, g: &Geo, check: Check, im: &Images) -> Tally {
         let mut r = fresh();
         r.power.cut_after(k);
         let first = reset(&mut r, sc, im);
+        assert_no_plaintext(&mut r, im, &format!("{}: cut at {k}", sc.name));
         t.first += 1;
         if k < n {
             assert!(first.is_err(), "{}: cut at {k} did not interrupt", sc.name);
@@ -660,6 +1018,9 @@ fn run(sc: &Scenario, g: &Geo, check: Check, im: &Images) -> Tally {
         let d = match first {
             Ok(d) => d,
             Err(_) => {
+                if std::env::var("CUT_DEBUG").is_ok() {
+                    eprintln!("cut at {k}/{n}");
+                }
                 // Second-level cuts during the resume, at a spread of points.
                 if k % g.second_every == 0 {
                     r.power.reboot();
@@ -671,10 +1032,14 @@ fn run(sc: &Scenario, g: &Geo, check: Check, im: &Images) -> Tally {
                     let mut points = vec![0, m / 4, m / 2, (3 * m) / 4, m.saturating_sub(1)];
                     points.dedup();
                     for j in points.into_iter().filter(|j| *j < m) {
+                        if std::env::var("CUT_DEBUG").is_ok() {
+                            eprintln!("  then at {j}/{m}");
+                        }
                         let mut r2 = build(&s, &ci, &ce);
                         r2.power.cut_after(j);
                         let _ = reset(&mut r2, sc, im);
                         let d2 = settle(&mut r2, sc, im);
+                        assert_no_plaintext(&mut r2, im, sc.name);
                         let label = (sc.check)(&mut r2, im, &d2, g.torn).unwrap_or_else(|e| {
                             panic!("{} on {}: cut {k} then {j}: {e}", sc.name, g.name)
                         });
@@ -685,6 +1050,7 @@ fn run(sc: &Scenario, g: &Geo, check: Check, im: &Images) -> Tally {
                 settle(&mut r, sc, im)
             }
         };
+        assert_no_plaintext(&mut r, im, sc.name);
         let label = (sc.check)(&mut r, im, &d, g.torn)
             .unwrap_or_else(|e| panic!("{} on {}: cut at {k}/{n}: {e}", sc.name, g.name));
         *t.outcomes.entry(label).or_default() += 1;
@@ -700,11 +1066,23 @@ fn run(sc: &Scenario, g: &Geo, check: Check, im: &Images) -> Tally {
 
 /// Run scenarios on one geometry and print a summary line per scenario.
 fn run_all(label: &str, scenarios: &[&Scenario], g: &Geo, check: Check, im: &Images) {
+    run_all_with(label, scenarios, g, check, im, None, StoredKey::Right);
+}
+
+fn run_all_with(
+    label: &str,
+    scenarios: &[&Scenario],
+    g: &Geo,
+    check: Check,
+    im: &Images,
+    enc: Option<Algorithm>,
+    key: StoredKey,
+) {
     let start = Instant::now();
     let mut lines = Vec::new();
     let mut total = 0;
     for sc in scenarios {
-        let t = run(sc, g, check, im);
+        let t = run_with(sc, g, check, im, enc, key);
         total += t.first + t.second;
         lines.push(format!(
             "  {:<52} {:>4} ops {:>4} cut points {:>5} second-level  {:?}",
@@ -812,6 +1190,7 @@ fn cuts_untrusted_newer_update() {
         new: vector("ed25519_sha256_v262_signed.bin"),
         // Validly signed by keys/ecc256, not in the Ed25519 keystore; newer.
         foreign: vector("ecc256_sha256_v668_signed.bin"),
+        diff: Vec::new(),
     };
     assert!(version(&im.foreign) > version(&im.old));
     for g in [&GEO_4K, &GEO_128K, &GEO_EXT] {
@@ -859,5 +1238,122 @@ fn cuts_4k_sectors_digest_only() {
         &GEO_4K,
         Check::Digest,
         &im,
+    );
+}
+
+/// `EXT_ENCRYPTED`, each cipher: update, confirm, rollback, emergency
+/// fallback and the refusals, with a cut before every flash operation and no
+/// plaintext ever in UPDATE or SWAP.
+#[test]
+fn cuts_encrypted_each_cipher() {
+    let im = ecc_images(
+        "ecc256_sha256_v668_signed.bin",
+        "custom_tlv_v739_signed.bin",
+    );
+    let all: [&Scenario; 8] = [
+        &UPDATE, &CONFIRM, &ROLLBACK, &EMERGENCY, &CORRUPT, &TAMPERED, &DOWNGRADE, &FOREIGN,
+    ];
+    for alg in Algorithm::ALL {
+        let label = format!("encrypted {alg}");
+        run_all_with(
+            &label,
+            &all,
+            &GEO_4K,
+            Check::Ecc256,
+            &im,
+            Some(alg),
+            StoredKey::Right,
+        );
+    }
+    // UPDATE and SWAP on their own (external) device, torn operations.
+    run_all_with(
+        "encrypted, external UPDATE+SWAP",
+        &[&UPDATE, &ROLLBACK],
+        &GEO_EXT,
+        Check::Ecc256,
+        &im,
+        Some(Algorithm::ChaCha20),
+        StoredKey::Right,
+    );
+    run_all_with(
+        "encrypted, torn",
+        &[&UPDATE, &ROLLBACK, &EMERGENCY],
+        &GEO_TORN,
+        Check::Ecc256,
+        &im,
+        Some(Algorithm::Aes256Ctr),
+        StoredKey::Right,
+    );
+}
+
+/// A device holding another key, or none, refuses the update and keeps
+/// running its image untouched.
+#[test]
+fn cuts_encrypted_wrong_or_missing_key() {
+    let im = ecc_images(
+        "ecc256_sha256_v668_signed.bin",
+        "custom_tlv_v739_signed.bin",
+    );
+    for alg in Algorithm::ALL {
+        for key in [StoredKey::Wrong, StoredKey::Missing] {
+            run_all_with(
+                "encrypted",
+                &[&WRONG_KEY],
+                &GEO_4K,
+                Check::Ecc256,
+                &im,
+                Some(alg),
+                key,
+            );
+        }
+    }
+}
+
+const GEO_DELTA: Geo = Geo {
+    name: "4KiB, 96 KiB partitions (wolfBoot delta vectors)",
+    psize: 0x18000,
+    second_every: 16,
+    ..GEO_4K
+};
+
+/// wolfBoot's diff image installed over its base, confirmed, rolled back
+/// with the inverse patch, refused on another base; a cut before every
+/// flash operation.
+#[test]
+fn cuts_delta_update() {
+    let im = delta_images();
+    run_all(
+        "delta",
+        &[&DELTA, &DELTA_ROLLBACK, &DELTA_WRONG_BASE],
+        &GEO_DELTA,
+        Check::Ecc256Delta,
+        &im,
+    );
+    let torn = Geo {
+        torn: true,
+        second_every: 32,
+        ..GEO_DELTA
+    };
+    run_all(
+        "delta torn",
+        &[&DELTA, &DELTA_ROLLBACK],
+        &torn,
+        Check::Ecc256Delta,
+        &im,
+    );
+}
+
+/// Delta and encryption together: the diff image is delivered encrypted.
+#[test]
+fn cuts_delta_encrypted() {
+    let im = delta_images();
+    run_all_with(
+        "delta, encrypted",
+        &[&DELTA, &DELTA_ROLLBACK],
+        &GEO_DELTA,
+        Check::Ecc256Delta,
+        &im,
+        Some(Algorithm::ChaCha20),
+        StoredKey::Right,
     );
 }

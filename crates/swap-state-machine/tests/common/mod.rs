@@ -117,6 +117,8 @@ pub enum TestVerifier {
     Digest(Sha256Verifier),
     /// The real one: keystore, digest and signature.
     Keys(wolfboot_swap_state_machine::KeystoreVerifier<'static, { HDR as usize }>),
+    /// The real one for 512-byte headers (delta builds, as wolfBoot's sign sizes them).
+    Keys512(wolfboot_swap_state_machine::KeystoreVerifier<'static, 512>),
 }
 
 impl TestVerifier {
@@ -134,6 +136,7 @@ impl ImageVerifier for TestVerifier {
         match self {
             TestVerifier::Digest(v) => v.verify(part, img),
             TestVerifier::Keys(v) => v.verify(part, img),
+            TestVerifier::Keys512(v) => v.verify(part, img),
         }
     }
 }
