@@ -116,6 +116,16 @@ impl<S: FlashSet, const HEADER_SIZE: usize> WolfBoot<S, HEADER_SIZE> {
         buf: &'b mut [u8; HEADER_SIZE],
     ) -> Result<Option<ImageHeader<'b>>, Error> {
         self.config.layout.get(part).read(&mut self.flash, 0, buf)?;
+        if part == PartitionId::Update {
+            // An encrypted UPDATE is read through the stored key; without a
+            // key there is no readable image.
+            match self.update_cipher() {
+                Ok(Some(mut c)) => c.apply_at(0, buf),
+                Ok(None) => {}
+                Err(Error::NoEncryptKey) => return Ok(None),
+                Err(e) => return Err(e),
+            }
+        }
         Ok(ImageHeader::parse(buf, HEADER_SIZE).ok())
     }
 
@@ -188,6 +198,15 @@ impl<S: FlashSet, const HEADER_SIZE: usize> WolfBoot<S, HEADER_SIZE> {
     /// Start streaming a new image into UPDATE. See [`UpdateWriter`].
     pub fn update_writer(&mut self) -> Result<UpdateWriter<'_, S, HEADER_SIZE>, Error> {
         UpdateWriter::begin(self)
+    }
+
+    /// The cipher of an encrypted UPDATE partition (`None` when updates are
+    /// not encrypted; [`Error::NoEncryptKey`] when no key is stored).
+    pub fn update_cipher(&mut self) -> Result<Option<wolfboot_encrypt::Cipher>, Error> {
+        match self.config.secret {
+            None => Ok(None),
+            Some(secret) => secret.cipher(&mut self.flash, &self.config.layout).map(Some),
+        }
     }
 
     /// `wolfBoot_set_encrypt_key`: store the update-encryption key and nonce

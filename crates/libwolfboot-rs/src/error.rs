@@ -20,6 +20,10 @@ pub enum Error {
     BadKeyLength,
     /// The trailer region to preserve is larger than the RAM buffer.
     TrailerTooLarge,
+    /// Encryption is configured but no key is stored (`set_encrypt_key`).
+    NoEncryptKey,
+    /// The configured cipher is not compiled in (features `chacha20`, `aes`).
+    CipherNotBuilt,
 }
 
 impl fmt::Display for Error {
@@ -31,6 +35,8 @@ impl fmt::Display for Error {
             Error::EncryptionNotConfigured => f.write_str("no encryption secret area configured"),
             Error::BadKeyLength => f.write_str("key or nonce of the wrong length"),
             Error::TrailerTooLarge => f.write_str("trailer region larger than the RAM buffer"),
+            Error::NoEncryptKey => f.write_str("no update encryption key stored"),
+            Error::CipherNotBuilt => f.write_str("update cipher not built in"),
         }
     }
 }

@@ -34,6 +34,7 @@ mod writer;
 pub use api::{WolfBoot, WolfBootConfig};
 pub use error::{Error, UpdateError};
 pub use secret::EncryptSecret;
+pub use wolfboot_encrypt::{Algorithm as EncryptAlgorithm, Cipher};
 pub use source::PartitionSource;
 pub use writer::{StagedUpdate, UpdateWriter};
 

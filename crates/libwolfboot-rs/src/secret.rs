@@ -1,3 +1,4 @@
+use wolfboot_encrypt::{Algorithm, Cipher, EncryptError, MAX_KEY_LEN, MAX_NONCE_LEN};
 use wolfboot_hal_flash::{FlashSet, PartitionId, PartitionSet};
 
 use crate::error::Error;
@@ -12,6 +13,8 @@ const TAIL_BUF: usize = 1024;
 /// configure the trailer's skip to match).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct EncryptSecret {
+    /// The cipher of the UPDATE partition.
+    pub algorithm: Algorithm,
     /// Key length: 32 for ChaCha20 and AES-256, 16 for AES-128.
     pub key_len: u8,
     /// Nonce / IV length: 12 for ChaCha20, 16 for AES.
@@ -20,20 +23,21 @@ pub struct EncryptSecret {
 
 impl EncryptSecret {
     /// ChaCha20: 32-byte key, 12-byte nonce.
-    pub const CHACHA20: Self = EncryptSecret {
-        key_len: 32,
-        nonce_len: 12,
-    };
+    pub const CHACHA20: Self = Self::of(Algorithm::ChaCha20);
     /// AES-128-CTR: 16-byte key, 16-byte IV.
-    pub const AES128: Self = EncryptSecret {
-        key_len: 16,
-        nonce_len: 16,
-    };
+    pub const AES128: Self = Self::of(Algorithm::Aes128Ctr);
     /// AES-256-CTR: 32-byte key, 16-byte IV.
-    pub const AES256: Self = EncryptSecret {
-        key_len: 32,
-        nonce_len: 16,
-    };
+    pub const AES256: Self = Self::of(Algorithm::Aes256Ctr);
+
+    /// The secret area of `algorithm`.
+    pub const fn of(algorithm: Algorithm) -> Self {
+        EncryptSecret {
+            algorithm,
+            key_len: algorithm.key_len() as u8,
+            nonce_len: algorithm.nonce_len() as u8,
+        }
+    }
+
 
     /// Bytes the secret occupies at the end of BOOT.
     pub const fn len(&self) -> u32 {
@@ -94,6 +98,31 @@ impl EncryptSecret {
         boot.erase(flash, sector_start, boot.size)?;
         boot.write(flash, tail_start, tail)?;
         Ok(())
+    }
+
+    /// The keyed cipher, from the stored key and nonce; `Error::NoEncryptKey`
+    /// when none is stored.
+    pub(crate) fn cipher<S: FlashSet>(
+        &self,
+        flash: &mut S,
+        layout: &PartitionSet,
+    ) -> Result<Cipher, Error> {
+        let mut key = [0u8; MAX_KEY_LEN];
+        let mut nonce = [0u8; MAX_NONCE_LEN];
+        let k = key
+            .get_mut(..usize::from(self.key_len))
+            .ok_or(Error::BadKeyLength)?;
+        let n = nonce
+            .get_mut(..usize::from(self.nonce_len))
+            .ok_or(Error::BadKeyLength)?;
+        if !self.load(flash, layout, k, n)? {
+            return Err(Error::NoEncryptKey);
+        }
+        Cipher::new(self.algorithm, k, n).map_err(|e| match e {
+            EncryptError::NoKey => Error::NoEncryptKey,
+            EncryptError::Unsupported => Error::CipherNotBuilt,
+            EncryptError::BadLength => Error::BadKeyLength,
+        })
     }
 
     pub(crate) fn load<S: FlashSet>(

@@ -1,13 +1,16 @@
+use wolfboot_encrypt::Cipher;
 use wolfboot_hal_flash::{FlashSet, Partition, PartitionError};
 use wolfboot_verify::{ImageSource, SourceError};
 
 /// A partition of a [`FlashSet`] as a `wolfboot-verify` image source, so
-/// images are verified in place, read in small chunks.
+/// images are verified in place, read in small chunks (decrypted on the
+/// way for an encrypted UPDATE partition).
 #[derive(Debug)]
 pub struct PartitionSource<'a, S: ?Sized> {
     set: &'a mut S,
     partition: Partition,
     len: u32,
+    cipher: Option<&'a mut Cipher>,
 }
 
 impl<'a, S: FlashSet + ?Sized> PartitionSource<'a, S> {
@@ -17,7 +20,14 @@ impl<'a, S: FlashSet + ?Sized> PartitionSource<'a, S> {
             set,
             partition,
             len: len.min(partition.size),
+            cipher: None,
         }
+    }
+
+    /// Decrypt what is read (keystream position = partition offset).
+    pub fn decrypting(mut self, cipher: Option<&'a mut Cipher>) -> Self {
+        self.cipher = cipher;
+        self
     }
 }
 
@@ -39,6 +49,10 @@ impl<S: FlashSet + ?Sized> ImageSource for PartitionSource<'_, S> {
             .map_err(|e| match e {
                 PartitionError::OutOfRange => SourceError::OutOfBounds,
                 PartitionError::Flash(f) => SourceError::Flash(f.kind),
-            })
+            })?;
+        if let Some(c) = self.cipher.as_deref_mut() {
+            c.apply_at(offset, buf);
+        }
+        Ok(())
     }
 }

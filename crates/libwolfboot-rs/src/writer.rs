@@ -1,3 +1,4 @@
+use wolfboot_encrypt::{Algorithm, Cipher};
 use wolfboot_hal_flash::{FlashSet, Partition, PartitionId};
 use wolfboot_image_format::{wire, HeaderError};
 use wolfboot_swap_state_machine::PartitionState;
@@ -23,7 +24,15 @@ const STAGE: usize = 512;
 ///   permission and version — and only then hands out a [`StagedUpdate`],
 ///   the one value that can trigger it.
 ///
+/// With encryption configured ([`WolfBootConfig::with_encryption`]) the
+/// stream is the encrypted image (`sign --encrypt`'s
+/// `_signed_and_encrypted.bin`): it is stored as it arrives, and its header
+/// and the verification read it through the key stored in BOOT, so UPDATE
+/// never holds plaintext. AES images may carry up to 15 bytes of padding.
+///
 /// Dropping a writer (or any error) leaves UPDATE untriggered.
+///
+/// [`WolfBootConfig::with_encryption`]: crate::WolfBootConfig::with_encryption
 #[derive(Debug)]
 pub struct UpdateWriter<'w, S: FlashSet, const H: usize> {
     wb: &'w mut WolfBoot<S, H>,
@@ -41,6 +50,10 @@ pub struct UpdateWriter<'w, S: FlashSet, const H: usize> {
     stage: [u8; STAGE],
     stage_len: usize,
     failed: bool,
+    /// The UPDATE cipher (encrypted updates).
+    cipher: Option<Cipher>,
+    /// Bytes the stream may be padded to (16 for AES, else 1).
+    pad: u32,
 }
 
 impl<'w, S: FlashSet, const H: usize> UpdateWriter<'w, S, H> {
@@ -52,6 +65,11 @@ impl<'w, S: FlashSet, const H: usize> UpdateWriter<'w, S, H> {
             return Err(Error::OutOfRange);
         }
         let limit = wb.max_image_size();
+        let cipher = wb.update_cipher()?;
+        let pad = match cipher.as_ref().map(Cipher::algorithm) {
+            Some(Algorithm::Aes128Ctr | Algorithm::Aes256Ctr) => 16,
+            _ => 1,
+        };
         // Forget any earlier trigger before the first byte lands.
         let state = wb.partition_state(PartitionId::Update)?;
         if state.is_some() && state != Some(PartitionState::New) {
@@ -70,6 +88,8 @@ impl<'w, S: FlashSet, const H: usize> UpdateWriter<'w, S, H> {
             stage: [geometry.erased_byte; STAGE],
             stage_len: 0,
             failed: false,
+            cipher,
+            pad,
         })
     }
 
@@ -105,7 +125,7 @@ impl<'w, S: FlashSet, const H: usize> UpdateWriter<'w, S, H> {
             return Err(UpdateError::TooLarge);
         }
         if let Some(expected) = self.expected {
-            if end > expected {
+            if end > self.stream_limit(expected) {
                 return Err(UpdateError::ExtraData);
             }
         }
@@ -126,15 +146,24 @@ impl<'w, S: FlashSet, const H: usize> UpdateWriter<'w, S, H> {
             }
         }
         if let Some(expected) = self.expected {
-            if self.received > expected {
+            if self.received > self.stream_limit(expected) {
                 return Err(UpdateError::ExtraData);
             }
         }
         Ok(())
     }
 
+    /// Longest stream for an image of `expected` bytes (block padding).
+    fn stream_limit(&self, expected: u32) -> u32 {
+        expected.div_ceil(self.pad).saturating_mul(self.pad)
+    }
+
     fn check_preamble(&mut self) -> Result<(), UpdateError> {
-        let [m0, m1, m2, m3, s0, s1, s2, s3] = self.first8;
+        let mut first8 = self.first8;
+        if let Some(c) = self.cipher.as_mut() {
+            c.apply_at(0, &mut first8);
+        }
+        let [m0, m1, m2, m3, s0, s1, s2, s3] = first8;
         if u32::from_le_bytes([m0, m1, m2, m3]) != wire::IMAGE_MAGIC {
             return Err(UpdateError::Header(HeaderError::BadMagic));
         }
@@ -143,7 +172,7 @@ impl<'w, S: FlashSet, const H: usize> UpdateWriter<'w, S, H> {
         if total > self.limit {
             return Err(UpdateError::TooLarge);
         }
-        if self.received > total {
+        if self.received > self.stream_limit(total) {
             return Err(UpdateError::ExtraData);
         }
         self.expected = Some(total);
@@ -200,7 +229,7 @@ impl<'w, S: FlashSet, const H: usize> UpdateWriter<'w, S, H> {
             return Err(UpdateError::Aborted);
         }
         let expected = self.expected.unwrap_or(u32::MAX);
-        if self.received != expected {
+        if self.received < expected || self.received > self.stream_limit(expected) {
             return Err(UpdateError::Incomplete {
                 received: self.received,
                 expected: self.expected.unwrap_or(0),
@@ -215,7 +244,8 @@ impl<'w, S: FlashSet, const H: usize> UpdateWriter<'w, S, H> {
         };
         let part = self.part;
         let image = {
-            let mut source = PartitionSource::new(self.wb.flash_mut(), part, expected);
+            let mut source = PartitionSource::new(self.wb.flash_mut(), part, expected)
+                .decrypting(self.cipher.as_mut());
             verify_image(&mut source, &mut header, keystore, &opts).map_err(UpdateError::Verify)?
         };
         let current = self.wb.current_firmware_version()?.unwrap_or(0);

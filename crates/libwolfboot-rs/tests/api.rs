@@ -354,3 +354,64 @@ fn encrypt_key_is_stored_at_the_end_of_boot_and_erased() {
     let mut plain = sim(4);
     assert!(plain.set_encrypt_key(&key, &nonce).is_err());
 }
+
+/// Encrypted updates: wolfBoot's `*_signed_and_encrypted.bin` streamed in
+/// as it arrives, stored as ciphertext, verified through the key in BOOT.
+#[test]
+fn update_writer_stages_wolfboot_encrypted_images() {
+    let key = ecc_keystore_key();
+    let slots = [KeySlot::new(0, AuthType::Ecc256, &key)];
+    let keystore = Keystore::new(&slots);
+    for (secret, key_file, stem, version) in [
+        (EncryptSecret::CHACHA20, "enc_chacha.key", "encrypted_chacha_v751", 751),
+        (EncryptSecret::AES128, "enc_aes128.key", "encrypted_aes128_v470", 470),
+        (EncryptSecret::AES256, "enc_aes256.key", "encrypted_aes256_v737", 737),
+    ] {
+        let cfg = WolfBootConfig::new(sim_layout()).with_encryption(secret);
+        let enc = vectors::read(&format!("{stem}_signed_and_encrypted.bin"));
+        let plain = vectors::read(&format!("{stem}_signed.bin"));
+        let kf = vectors::read(key_file);
+        let (k, n) = kf.split_at(secret.key_len as usize);
+        let n = &n[..secret.nonce_len as usize];
+        for chunk in [1usize, 13, 512, 100_000] {
+            let mut wb: WolfBoot<_> = WolfBoot::new(sim_flash(4), cfg);
+            // No key yet: nothing can be staged.
+            assert_eq!(
+                wb.update_writer().err(),
+                Some(wolfboot_libwolfboot::Error::NoEncryptKey)
+            );
+            wb.set_encrypt_key(k, n).unwrap();
+            assert_eq!(stage(&mut wb, &enc, chunk, &keystore), Ok(version));
+            let upd = &wb.flash_mut().0.contents()[0x100000..0x100000 + enc.len()];
+            assert!(upd == &enc[..], "{stem}: UPDATE must hold the ciphertext");
+            assert_ne!(&upd[..plain.len()], &plain[..]);
+            assert_eq!(wb.update_firmware_version().unwrap(), Some(version));
+        }
+        // Another key: the header does not decrypt to an image.
+        let mut wb: WolfBoot<_> = WolfBoot::new(sim_flash(4), cfg);
+        let mut wrong = k.to_vec();
+        wrong[0] ^= 1;
+        wb.set_encrypt_key(&wrong, n).unwrap();
+        assert!(matches!(
+            stage(&mut wb, &enc, 512, &keystore),
+            Err(UpdateError::Header(_))
+        ));
+        assert_ne!(
+            wb.partition_state(PartitionId::Update).unwrap(),
+            Some(PartitionState::Updating)
+        );
+        // Tampered ciphertext: refused by the digest, never triggered.
+        let mut wb: WolfBoot<_> = WolfBoot::new(sim_flash(4), cfg);
+        wb.set_encrypt_key(k, n).unwrap();
+        let mut bad = enc.clone();
+        bad[1000] ^= 0x10;
+        assert_eq!(
+            stage(&mut wb, &bad, 512, &keystore),
+            Err(UpdateError::Verify(VerifyError::HashMismatch))
+        );
+        assert_ne!(
+            wb.partition_state(PartitionId::Update).unwrap(),
+            Some(PartitionState::Updating)
+        );
+    }
+}
