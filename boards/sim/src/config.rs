@@ -9,8 +9,9 @@
 //! with wolfBoot's own layout in the libwolfboot-rs tests.
 
 use wolfboot_hal_flash::{Device, MemFlashConfig, Partition, PartitionSet};
+use wolfboot_libwolfboot::EncryptSecret;
 use wolfboot_libwolfboot::WolfBootConfig;
-use wolfboot_swap_state_machine::{BootConfig, TrailerConfig};
+use wolfboot_swap_state_machine::{BootConfig, EncryptAlgorithm, TrailerConfig};
 
 /// `WOLFBOOT_SECTOR_SIZE`.
 pub const SECTOR_SIZE: u32 = 0x1000;
@@ -26,8 +27,14 @@ pub const SWAP_ADDRESS: u32 = 0x30_0000;
 pub const FLASH_SIZE: u32 = SWAP_ADDRESS + SECTOR_SIZE;
 /// Program granularity: the sim programs single bytes, as wolfBoot's does.
 pub const WRITE_SIZE: u32 = 1;
-/// `IMAGE_HEADER_SIZE` for ECDSA P-256 with SHA-256.
-pub const HEADER_SIZE: usize = 256;
+/// `IMAGE_HEADER_SIZE`: 512, as a wolfBoot build with delta updates and
+/// ECDSA P-256 needs (the diff image's extra fields do not fit in 256
+/// bytes); every image for the board is signed with `--header-size 512`.
+pub const HEADER_SIZE: usize = 512;
+/// Environment variable by which the bootloader tells the application the
+/// update cipher it runs with (`EXT_ENCRYPTED`; the sim chooses it at run
+/// time with `wolfboot-sim --encrypt ALG` instead of at build time).
+pub const ENCRYPT_ENV: &str = "WOLFBOOT_SIM_ENCRYPT";
 /// Default flash file name, as wolfBoot's sim.
 pub const FLASH_FILE: &str = "internal_flash.dd";
 /// Environment variable naming the flash file (set by the bootloader for
@@ -58,19 +65,44 @@ pub const fn flash_config() -> MemFlashConfig {
     MemFlashConfig::new(FLASH_SIZE, SECTOR_SIZE, WRITE_SIZE)
 }
 
-/// What the bootloader is built with.
-pub fn boot_config() -> BootConfig {
+/// What the bootloader is built with; `encryption`: UPDATE encrypted with
+/// this cipher (the trailers then end below the key area).
+pub fn boot_config(encryption: Option<EncryptAlgorithm>) -> BootConfig {
     BootConfig {
         header_size: HEADER_SIZE as u32,
+        trailer: app_config_for(encryption).trailer,
+        encryption,
         ..BootConfig::default()
     }
 }
 
-/// What the application is built with (must match the bootloader).
+/// What the application runs with: the cipher the bootloader announced in
+/// [`ENCRYPT_ENV`] (none if unset or unknown; see [`encryption_from_env`]).
 pub fn app_config() -> WolfBootConfig {
-    WolfBootConfig {
+    app_config_for(encryption_from_env().unwrap_or(None))
+}
+
+/// The application's configuration for `encryption` (must match the bootloader).
+pub fn app_config_for(encryption: Option<EncryptAlgorithm>) -> WolfBootConfig {
+    let plain = WolfBootConfig {
         layout: layout(),
         trailer: TrailerConfig::default(),
         secret: None,
+    };
+    match encryption {
+        Some(alg) => plain.with_encryption(EncryptSecret::of(alg)),
+        None => plain,
+    }
+}
+
+/// The cipher named by [`ENCRYPT_ENV`] (`chacha`, `aes128`, `aes256`).
+pub fn encryption_from_env() -> Result<Option<EncryptAlgorithm>, String> {
+    match std::env::var(ENCRYPT_ENV) {
+        Ok(name) if !name.is_empty() => {
+            EncryptAlgorithm::from_name(&name).map(Some).ok_or_else(|| {
+                format!("{ENCRYPT_ENV}: unknown cipher `{name}` (chacha, aes128, aes256)")
+            })
+        }
+        _ => Ok(None),
     }
 }

@@ -5,7 +5,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use crate::config::{BOOT_ADDRESS, FLASH_SIZE, UPDATE_ADDRESS};
+use crate::config::{BOOT_ADDRESS, FLASH_SIZE, HEADER_SIZE, SECTOR_SIZE, UPDATE_ADDRESS};
+use wolfboot_swap_state_machine::EncryptAlgorithm;
 
 /// Where the built programs are.
 #[derive(Debug, Clone)]
@@ -127,6 +128,9 @@ pub struct Device {
     pub bins: Binaries,
     /// The signing key (`boards/sim/keys/ecc256.der`).
     pub key: PathBuf,
+    /// Encrypted updates with this cipher (`wolfboot-sim --encrypt`), keyed
+    /// by [`Device::encrypt_key`].
+    pub encrypt: Option<EncryptAlgorithm>,
 }
 
 impl Device {
@@ -139,25 +143,102 @@ impl Device {
             flash: dir.join(crate::config::FLASH_FILE),
             bins,
             key,
+            encrypt: None,
         })
+    }
+
+    /// The same device with encrypted updates (`alg`).
+    pub fn with_encryption(mut self, alg: EncryptAlgorithm) -> Device {
+        self.encrypt = Some(alg);
+        self
+    }
+
+    /// The example update-encryption key file of `alg` (key then nonce),
+    /// `boards/sim/keys/encrypt_<alg>.key`.
+    pub fn encrypt_key(alg: EncryptAlgorithm) -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("keys/encrypt_{}.key", alg.name()))
     }
 
     /// The command line that signs the application as `version`.
     pub fn sign_command(&self, version: u32) -> Command {
+        self.sign_command_with(version, None)
+    }
+
+    fn sign_command_with(&self, version: u32, delta_base: Option<&Path>) -> Command {
         let mut c = Command::new(&self.bins.sign_cli);
         c.current_dir(&self.dir)
-            .args(["--ecc256", "--sha256", "sim-app.bin"])
-            .arg(&self.key)
-            .arg(version.to_string());
+            .args(["--ecc256", "--sha256", "--header-size"])
+            .arg(HEADER_SIZE.to_string());
+        if let Some(alg) = self.encrypt {
+            c.arg(format!("--{}", alg.name()))
+                .arg("--encrypt")
+                .arg(Self::encrypt_key(alg));
+        }
+        if let Some(base) = delta_base {
+            c.env("WOLFBOOT_SECTOR_SIZE", SECTOR_SIZE.to_string())
+                .arg("--delta")
+                .arg(base);
+        }
+        c.arg("sim-app.bin").arg(&self.key).arg(version.to_string());
         c
     }
 
-    /// Sign the application as `version`; returns the signed image's path.
-    pub fn sign(&self, version: u32) -> Result<PathBuf, String> {
+    /// The command line that signs `version` and its delta image against
+    /// the signed `base` (`--delta`, `WOLFBOOT_SECTOR_SIZE` set).
+    pub fn sign_delta_command(&self, version: u32, base: &Path) -> Command {
+        self.sign_command_with(version, Some(base))
+    }
+
+    /// Sign `version` with its delta image against `base`; returns the
+    /// image to stage: the diff (encrypted when the device encrypts).
+    pub fn sign_delta(&self, version: u32, base: &Path) -> Result<PathBuf, String> {
+        self.copy_app()?;
+        let out = self
+            .sign_delta_command(version, base)
+            .output()
+            .map_err(|e| format!("sign-cli: {e}"))?;
+        if !out.status.success() {
+            return Err(format!(
+                "sign-cli --delta failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
+        let name = match self.encrypt {
+            Some(_) => format!("sim-app_v{version}_signed_diff_encrypted.bin"),
+            None => format!("sim-app_v{version}_signed_diff.bin"),
+        };
+        Ok(self.dir.join(name))
+    }
+
+    /// What `stage` should be given for the signed image `signed`: the
+    /// encrypted file next to it when the device encrypts.
+    pub fn deliverable(&self, signed: &Path) -> PathBuf {
+        match self.encrypt {
+            Some(_) => {
+                let name = signed
+                    .file_name()
+                    .map(|n| {
+                        n.to_string_lossy()
+                            .replace("_signed.bin", "_signed_and_encrypted.bin")
+                    })
+                    .unwrap_or_default();
+                signed.with_file_name(name)
+            }
+            None => signed.to_path_buf(),
+        }
+    }
+
+    fn copy_app(&self) -> Result<(), String> {
         let app = self.dir.join("sim-app.bin");
         if !app.exists() {
             std::fs::copy(&self.bins.app, &app).map_err(|e| format!("copy app: {e}"))?;
         }
+        Ok(())
+    }
+
+    /// Sign the application as `version`; returns the signed image's path.
+    pub fn sign(&self, version: u32) -> Result<PathBuf, String> {
+        self.copy_app()?;
         let out = self
             .sign_command(version)
             .output()
@@ -194,6 +275,9 @@ impl Device {
     fn bootloader(&self, powerfail_after: Option<u64>, exec: bool, app_args: &[&str]) -> Command {
         let mut c = Command::new(&self.bins.bootloader);
         c.current_dir(&self.dir).arg("--flash").arg(&self.flash);
+        if let Some(alg) = self.encrypt {
+            c.arg("--encrypt").arg(alg.name());
+        }
         if let Some(n) = powerfail_after {
             c.arg("--powerfail-after").arg(n.to_string());
         }

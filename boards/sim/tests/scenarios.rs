@@ -249,3 +249,247 @@ fn tampered_or_truncated_updates_are_refused_before_and_after_trigger() {
     assert!(b.action.starts_with("refused"), "{}", r.stderr);
     assert_eq!(b.version, 3);
 }
+
+/// Blocks of `images` (16 bytes, not one repeated byte) found in UPDATE or
+/// SWAP of the flash file: plaintext that leaked.
+fn plaintext_in_update_or_swap(flash: &[u8], images: &[&[u8]]) -> Option<usize> {
+    use std::collections::HashSet;
+    let blocks: HashSet<&[u8]> = images
+        .iter()
+        .flat_map(|i| i.chunks_exact(16))
+        .filter(|b| b.iter().any(|x| *x != b[0]))
+        .collect();
+    let from = UPDATE_ADDRESS as usize;
+    flash[from..]
+        .chunks_exact(16)
+        .position(|c| blocks.contains(c))
+}
+
+/// Encrypted updates with each cipher: the application stores the key,
+/// stages wolfBoot-format `_signed_and_encrypted.bin`, the bootloader
+/// installs it, rolls it back when unconfirmed; no plaintext in UPDATE or
+/// SWAP at any point.
+#[test]
+#[ignore = "needs the sim binaries: run `cargo xtask test`"]
+fn encrypted_update_and_rollback_each_cipher() {
+    use wolfboot_swap_state_machine::EncryptAlgorithm;
+    for alg in EncryptAlgorithm::ALL {
+        let d = device(&format!("encrypted-{}", alg.name())).with_encryption(alg);
+        let v1 = d.sign(1).unwrap();
+        let v2 = d.sign(2).unwrap();
+        d.factory(&v1, None).unwrap();
+        let plain: Vec<Vec<u8>> = [&v1, &v2]
+            .iter()
+            .map(|p| std::fs::read(p).unwrap())
+            .collect();
+        let refs: Vec<&[u8]> = plain.iter().map(|v| v.as_slice()).collect();
+        let key = Device::encrypt_key(alg);
+        let enc2 = d.deliverable(&v2);
+        let r = d
+            .boot(&["set_key", arg(&key), "success", "stage", arg(&enc2)])
+            .unwrap();
+        assert!(
+            r.stdout.contains("staged v2, triggered"),
+            "{alg}: {}",
+            r.stderr
+        );
+        let r = d.boot(&["get_version"]).unwrap();
+        expect_boot(&r, "installed", 2, "TESTING");
+        let flash = d.read_flash().unwrap();
+        assert_eq!(
+            plaintext_in_update_or_swap(&flash, &refs),
+            None,
+            "{alg}: plaintext after install"
+        );
+        // Not confirmed: rolled back, still no plaintext.
+        let r = d.boot(&["get_version"]).unwrap();
+        expect_boot(&r, "rolled-back", 1, "SUCCESS");
+        let flash = d.read_flash().unwrap();
+        assert_eq!(
+            plaintext_in_update_or_swap(&flash, &refs),
+            None,
+            "{alg}: after rollback"
+        );
+        // The key survived both swaps: the same update installs again.
+        let r = d.boot(&["stage", arg(&enc2)]).unwrap();
+        assert!(r.stdout.contains("staged v2"), "{alg}: {}", r.stderr);
+        let r = d.boot(&["success"]).unwrap();
+        expect_boot(&r, "installed", 2, "TESTING");
+    }
+}
+
+/// Power cuts at a spread of points of an encrypted install; a device
+/// holding another key refuses the update and keeps running.
+#[test]
+#[ignore = "needs the sim binaries: run `cargo xtask test`"]
+fn encrypted_update_power_cuts_and_wrong_key() {
+    use wolfboot_swap_state_machine::EncryptAlgorithm;
+    let alg = EncryptAlgorithm::Aes256Ctr;
+    let d = device("encrypted-cuts").with_encryption(alg);
+    let v1 = d.sign(1).unwrap();
+    let v2 = d.sign(2).unwrap();
+    d.factory(&v1, None).unwrap();
+    let key = Device::encrypt_key(alg);
+    d.boot(&[
+        "set_key",
+        arg(&key),
+        "success",
+        "stage",
+        arg(&d.deliverable(&v2)),
+    ])
+    .unwrap();
+    let triggered = d.read_flash().unwrap();
+    let full = d.boot(&["get_version"]).unwrap();
+    let b = full.boot.clone().unwrap();
+    let total = b.erases + b.programs;
+    let plain = [std::fs::read(&v1).unwrap(), std::fs::read(&v2).unwrap()];
+    let refs: Vec<&[u8]> = plain.iter().map(|v| v.as_slice()).collect();
+    let mut points: Vec<u64> = (0..total).step_by(37).collect();
+    points.push(total - 1);
+    for &k in &points {
+        std::fs::write(&d.flash, &triggered).unwrap();
+        let cut = d.boot_with_power_cut(k, &["get_version"]).unwrap();
+        assert!(cut.power_failed(), "cut at {k}: {}", cut.stderr);
+        let flash = d.read_flash().unwrap();
+        assert_eq!(
+            plaintext_in_update_or_swap(&flash, &refs),
+            None,
+            "cut at {k}"
+        );
+        let r = d.boot(&["get_version"]).unwrap();
+        let boot = r
+            .boot
+            .as_ref()
+            .unwrap_or_else(|| panic!("cut {k}: {}", r.stderr));
+        assert_eq!(
+            (boot.version, boot.state.as_str()),
+            (2, "TESTING"),
+            "cut {k}: {}",
+            r.stderr
+        );
+    }
+    eprintln!(
+        "sim encrypted power cuts: {} cut points of {total} operations",
+        points.len()
+    );
+
+    // Another key on the device: the encrypted image is not even an image.
+    let w = device("encrypted-wrong-key").with_encryption(alg);
+    let v1 = w.sign(1).unwrap();
+    let v2 = w.sign(2).unwrap();
+    w.factory(&v1, None).unwrap();
+    let other = w.dir.join("other.key");
+    let mut k = std::fs::read(&key).unwrap();
+    k[5] ^= 0x80;
+    std::fs::write(&other, k).unwrap();
+    let r = w
+        .boot(&[
+            "set_key",
+            arg(&other),
+            "success",
+            "stage",
+            arg(&w.deliverable(&v2)),
+        ])
+        .unwrap();
+    assert!(r.stderr.contains("update refused"), "{}", r.stderr);
+    // Forced in without verification: the bootloader refuses it, v1 stays.
+    let before = w.read_flash().unwrap();
+    w.boot(&["stage-unchecked", arg(&w.deliverable(&v2))])
+        .unwrap();
+    let r = w.boot(&["get_version"]).unwrap();
+    expect_boot(&r, "refused", 1, "SUCCESS");
+    let after = w.read_flash().unwrap();
+    let b = BOOT_ADDRESS as usize;
+    assert!(
+        before[b..b + 0x2000] == after[b..b + 0x2000],
+        "BOOT was touched"
+    );
+}
+
+/// Delta update: sign v2 as a diff against v1, stage the small diff image,
+/// the bootloader patches BOOT in place; unconfirmed, the inverse patch
+/// brings v1 back. Power cuts during the patch resume. A diff for another
+/// base is refused. Encrypted diffs work the same.
+#[test]
+#[ignore = "needs the sim binaries: run `cargo xtask test`"]
+fn delta_update_rollback_power_cuts_and_wrong_base() {
+    let d = device("delta");
+    let v1 = d.sign(1).unwrap();
+    let diff2 = d.sign_delta(2, &v1).unwrap();
+    let v2 = d.dir.join("sim-app_v2_signed.bin");
+    let full = std::fs::metadata(&v2).unwrap().len();
+    let small = std::fs::metadata(&diff2).unwrap().len();
+    eprintln!("sim delta: v2 is {full} bytes, its diff image {small} bytes");
+    assert!(small * 10 < full, "diff of a version bump should be small");
+    d.factory(&v1, None).unwrap();
+    d.boot(&["success", "stage", arg(&diff2)]).unwrap();
+    let triggered = d.read_flash().unwrap();
+    let r = d.boot(&["get_version"]).unwrap();
+    expect_boot(&r, "installed", 2, "TESTING");
+    let b = r.boot.clone().unwrap();
+    let flash = d.read_flash().unwrap();
+    let v2b = std::fs::read(&v2).unwrap();
+    let at = BOOT_ADDRESS as usize;
+    assert!(
+        flash[at..at + v2b.len()] == v2b[..],
+        "BOOT is not v2 byte for byte"
+    );
+    // Not confirmed: the inverse patch restores v1 exactly.
+    let r = d.boot(&["get_version"]).unwrap();
+    expect_boot(&r, "rolled-back", 1, "SUCCESS");
+    let flash = d.read_flash().unwrap();
+    let v1b = std::fs::read(&v1).unwrap();
+    assert!(
+        flash[at..at + v1b.len()] == v1b[..],
+        "BOOT is not v1 byte for byte"
+    );
+
+    // Cuts during the forward patch.
+    let total = b.erases + b.programs;
+    let mut points: Vec<u64> = (0..total).step_by(53).collect();
+    points.push(total - 1);
+    for &k in &points {
+        std::fs::write(&d.flash, &triggered).unwrap();
+        let cut = d.boot_with_power_cut(k, &["get_version"]).unwrap();
+        assert!(cut.power_failed(), "cut at {k}: {}", cut.stderr);
+        let r = d.boot(&["get_version"]).unwrap();
+        let boot = r
+            .boot
+            .as_ref()
+            .unwrap_or_else(|| panic!("cut {k}: {}", r.stderr));
+        assert_eq!(
+            (boot.version, boot.state.as_str()),
+            (2, "TESTING"),
+            "cut {k}: {}",
+            r.stderr
+        );
+    }
+    eprintln!(
+        "sim delta power cuts: {} cut points of {total} operations",
+        points.len()
+    );
+
+    // A diff made against v2, offered to a device running v1: refused.
+    let w = device("delta-wrong-base");
+    let v1 = w.sign(1).unwrap();
+    let v2 = w.sign(2).unwrap();
+    let diff3 = w.sign_delta(3, &v2).unwrap();
+    w.factory(&v1, None).unwrap();
+    w.boot(&["success", "stage", arg(&diff3)]).unwrap();
+    let r = w.boot(&["get_version"]).unwrap();
+    expect_boot(&r, "refused", 1, "SUCCESS");
+
+    // Encrypted delta.
+    let e = device("delta-encrypted")
+        .with_encryption(wolfboot_swap_state_machine::EncryptAlgorithm::ChaCha20);
+    let v1 = e.sign(1).unwrap();
+    let diff2 = e.sign_delta(2, &v1).unwrap();
+    e.factory(&v1, None).unwrap();
+    let key = Device::encrypt_key(wolfboot_swap_state_machine::EncryptAlgorithm::ChaCha20);
+    e.boot(&["set_key", arg(&key), "success", "stage", arg(&diff2)])
+        .unwrap();
+    let r = e.boot(&["get_version"]).unwrap();
+    expect_boot(&r, "installed", 2, "TESTING");
+    let r = e.boot(&["get_version"]).unwrap();
+    expect_boot(&r, "rolled-back", 1, "SUCCESS");
+}

@@ -205,7 +205,9 @@ impl<S: FlashSet, const HEADER_SIZE: usize> WolfBoot<S, HEADER_SIZE> {
     pub fn update_cipher(&mut self) -> Result<Option<wolfboot_encrypt::Cipher>, Error> {
         match self.config.secret {
             None => Ok(None),
-            Some(secret) => secret.cipher(&mut self.flash, &self.config.layout).map(Some),
+            Some(secret) => secret
+                .cipher(&mut self.flash, &self.config.layout)
+                .map(Some),
         }
     }
 

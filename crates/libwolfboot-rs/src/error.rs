@@ -24,6 +24,9 @@ pub enum Error {
     NoEncryptKey,
     /// The configured cipher is not compiled in (features `chacha20`, `aes`).
     CipherNotBuilt,
+    /// BOOT is still `TESTING`: staging would overwrite the image the
+    /// bootloader rolls back to. Confirm the running image first.
+    Unconfirmed,
 }
 
 impl fmt::Display for Error {
@@ -37,6 +40,9 @@ impl fmt::Display for Error {
             Error::TrailerTooLarge => f.write_str("trailer region larger than the RAM buffer"),
             Error::NoEncryptKey => f.write_str("no update encryption key stored"),
             Error::CipherNotBuilt => f.write_str("update cipher not built in"),
+            Error::Unconfirmed => {
+                f.write_str("the running image is not confirmed (BOOT is TESTING)")
+            }
         }
     }
 }

@@ -34,8 +34,8 @@ mod writer;
 pub use api::{WolfBoot, WolfBootConfig};
 pub use error::{Error, UpdateError};
 pub use secret::EncryptSecret;
-pub use wolfboot_encrypt::{Algorithm as EncryptAlgorithm, Cipher};
 pub use source::PartitionSource;
+pub use wolfboot_encrypt::{Algorithm as EncryptAlgorithm, Cipher};
 pub use writer::{StagedUpdate, UpdateWriter};
 
 pub use wolfboot_hal_flash::{FlashSet, PartitionId, PartitionSet};

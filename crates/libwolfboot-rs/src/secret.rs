@@ -38,7 +38,6 @@ impl EncryptSecret {
         }
     }
 
-
     /// Bytes the secret occupies at the end of BOOT.
     pub const fn len(&self) -> u32 {
         self.key_len as u32 + self.nonce_len as u32

@@ -32,6 +32,11 @@ const STAGE: usize = 512;
 ///
 /// Dropping a writer (or any error) leaves UPDATE untriggered.
 ///
+/// Staging is refused while BOOT is `TESTING` ([`Error::Unconfirmed`]): an
+/// unconfirmed image is rolled back at the next reset to whatever UPDATE
+/// holds, trigger or not, so an older signed image written there would be
+/// installed whatever [`finish`](Self::finish)'s version check says.
+///
 /// [`WolfBootConfig::with_encryption`]: crate::WolfBootConfig::with_encryption
 #[derive(Debug)]
 pub struct UpdateWriter<'w, S: FlashSet, const H: usize> {
@@ -63,6 +68,9 @@ impl<'w, S: FlashSet, const H: usize> UpdateWriter<'w, S, H> {
         let write_size = geometry.write_size.max(1) as usize;
         if write_size > STAGE {
             return Err(Error::OutOfRange);
+        }
+        if wb.partition_state(PartitionId::Boot)? == Some(PartitionState::Testing) {
+            return Err(Error::Unconfirmed);
         }
         let limit = wb.max_image_size();
         let cipher = wb.update_cipher()?;

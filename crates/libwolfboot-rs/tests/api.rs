@@ -363,9 +363,24 @@ fn update_writer_stages_wolfboot_encrypted_images() {
     let slots = [KeySlot::new(0, AuthType::Ecc256, &key)];
     let keystore = Keystore::new(&slots);
     for (secret, key_file, stem, version) in [
-        (EncryptSecret::CHACHA20, "enc_chacha.key", "encrypted_chacha_v751", 751),
-        (EncryptSecret::AES128, "enc_aes128.key", "encrypted_aes128_v470", 470),
-        (EncryptSecret::AES256, "enc_aes256.key", "encrypted_aes256_v737", 737),
+        (
+            EncryptSecret::CHACHA20,
+            "enc_chacha.key",
+            "encrypted_chacha_v751",
+            751,
+        ),
+        (
+            EncryptSecret::AES128,
+            "enc_aes128.key",
+            "encrypted_aes128_v470",
+            470,
+        ),
+        (
+            EncryptSecret::AES256,
+            "enc_aes256.key",
+            "encrypted_aes256_v737",
+            737,
+        ),
     ] {
         let cfg = WolfBootConfig::new(sim_layout()).with_encryption(secret);
         let enc = vectors::read(&format!("{stem}_signed_and_encrypted.bin"));

@@ -11,10 +11,14 @@
 //! | `update_trigger` | mark UPDATE for installation (`wolfBoot_update_trigger`) |
 //! | `stage FILE` | stream FILE into UPDATE through `UpdateWriter`, verify, trigger |
 //! | `stage-unchecked FILE` | test hook: copy FILE into UPDATE and trigger without verifying |
+//! | `set_key FILE` | store the update-encryption key and nonce read from FILE (`wolfBoot_set_encrypt_key`) |
+//! | `erase_key` | erase the stored key (`wolfBoot_erase_encrypt_key`) |
 //! | `powerfail N` | cut the power after N more flash operations |
 //! | `reset` | stop here |
 //!
-//! The flash file is `$WOLFBOOT_SIM_FLASH` (set by the bootloader).
+//! The flash file is `$WOLFBOOT_SIM_FLASH` and the update cipher
+//! `$WOLFBOOT_SIM_ENCRYPT` (both set by the bootloader). With a cipher,
+//! `stage` takes the encrypted image (`sign --encrypt`'s output).
 
 use std::io::Read;
 use std::path::Path;
@@ -93,6 +97,26 @@ fn run(lib: &mut Lib, args: &[String]) -> Result<(), String> {
                 let n: u64 = n.parse().map_err(|_| format!("bad count `{n}`"))?;
                 lib.flash_mut().0.mem().power().cut_after(n);
             }
+            "set_key" => {
+                let file = it.next().ok_or("set_key needs a key file")?;
+                let bytes = std::fs::read(file).map_err(|e| format!("{file}: {e}"))?;
+                let secret = lib
+                    .config()
+                    .secret
+                    .ok_or("set_key: the bootloader runs without --encrypt")?;
+                let (k, n) = bytes
+                    .split_at_checked(usize::from(secret.key_len))
+                    .ok_or("set_key: key file too short")?;
+                let n = n
+                    .get(..usize::from(secret.nonce_len))
+                    .ok_or("set_key: key file too short")?;
+                lib.set_encrypt_key(k, n).map_err(|e| e.to_string())?;
+                println!("encryption key stored");
+            }
+            "erase_key" => {
+                lib.erase_encrypt_key().map_err(|e| e.to_string())?;
+                println!("encryption key erased");
+            }
             "reset" => return Ok(()),
             other => return Err(format!("unknown command `{other}`")),
         }
@@ -110,7 +134,14 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let mut lib: Lib = WolfBoot::new(flash, config::app_config());
+    let encryption = match config::encryption_from_env() {
+        Ok(e) => e,
+        Err(e) => {
+            eprintln!("sim-app: error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut lib: Lib = WolfBoot::new(flash, config::app_config_for(encryption));
     let result = run(&mut lib, &args);
     let stats = flash::stats(lib.flash_mut());
     eprintln!("sim-app: {}", flash::describe(&stats));

@@ -1,8 +1,14 @@
 //! `wolfboot-sim`: the sim board's bootloader.
 //!
 //! ```text
-//! wolfboot-sim [--flash FILE] [--powerfail-after N] [--no-exec] [--] [APP ARGS...]
+//! wolfboot-sim [--flash FILE] [--encrypt chacha|aes128|aes256] [--powerfail-after N]
+//!              [--no-exec] [--] [APP ARGS...]
 //! ```
+//!
+//! `--encrypt ALG`: UPDATE holds images encrypted with ALG (wolfBoot's
+//! `EXT_ENCRYPTED`), keyed by the secret the application stored at the end
+//! of BOOT; the application is told the cipher through `WOLFBOOT_SIM_ENCRYPT`.
+//! Delta images are always accepted.
 //!
 //! Runs the boot decision on the flash file (resume an interrupted swap,
 //! install a triggered update, roll back an unconfirmed one, fall back in
@@ -36,6 +42,7 @@ struct Args {
     flash: PathBuf,
     powerfail_after: Option<u64>,
     exec: bool,
+    encrypt: Option<wolfboot_swap_state_machine::EncryptAlgorithm>,
     app_args: Vec<String>,
 }
 
@@ -44,6 +51,7 @@ fn parse_args() -> Result<Args, String> {
         flash: flash::default_path(),
         powerfail_after: None,
         exec: true,
+        encrypt: None,
         app_args: Vec::new(),
     };
     let mut it = std::env::args().skip(1);
@@ -56,6 +64,14 @@ fn parse_args() -> Result<Args, String> {
                     Some(n.parse().map_err(|_| format!("bad operation count `{n}`"))?);
             }
             "--no-exec" => args.exec = false,
+            "--encrypt" => {
+                let n = it.next().ok_or("--encrypt needs a cipher")?;
+                args.encrypt = Some(
+                    wolfboot_swap_state_machine::EncryptAlgorithm::from_name(&n).ok_or_else(
+                        || format!("unknown cipher `{n}` (chacha, aes128, aes256)"),
+                    )?,
+                );
+            }
             "--" => {
                 args.app_args.extend(it.by_ref());
             }
@@ -105,7 +121,12 @@ fn main() -> ExitCode {
         }
     };
     let verifier = KeystoreVerifier::<HEADER_SIZE>::new(&KEYSTORE);
-    let mut boot = match Bootloader::new(flash, verifier, config::layout(), config::boot_config()) {
+    let mut boot = match Bootloader::new(
+        flash,
+        verifier,
+        config::layout(),
+        config::boot_config(args.encrypt),
+    ) {
         Ok(b) => b,
         Err(e) => {
             eprintln!("wolfboot-sim: error: {e}");
@@ -177,6 +198,7 @@ fn run_app(
     let err = Command::new(&fd_path)
         .args(&args.app_args)
         .env(config::FLASH_ENV, flash_path)
+        .env(config::ENCRYPT_ENV, args.encrypt.map_or("", |a| a.name()))
         .exec();
     Err(format!("cannot start the application: {err}"))
 }
