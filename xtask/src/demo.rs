@@ -2,8 +2,9 @@
 
 use std::path::{Path, PathBuf};
 
-use wolfboot_board_sim::config::UPDATE_ADDRESS;
+use wolfboot_board_sim::config::{BOOT_ADDRESS, UPDATE_ADDRESS};
 use wolfboot_board_sim::harness::{Binaries, Device, Run};
+use wolfboot_swap_state_machine::EncryptAlgorithm;
 
 use crate::steps::{build_sim_binaries, render, root};
 
@@ -173,12 +174,16 @@ pub fn run_story(bins: &Binaries, dir: &Path) -> Result<(), String> {
         return Err("step `refuse v4`: UPDATE lost its image".into());
     }
 
+    let mut rows = s.rows;
+    rows.extend(encrypted_chapter(bins, &dir.join("encrypted"))?);
+    rows.extend(delta_chapter(bins, &dir.join("delta"))?);
+
     println!(
         "\n{:<52} {:>7} {:>8} {:<24} flash erases/programs",
         "step", "booted", "state", "bootloader action"
     );
     println!("{}", "-".repeat(120));
-    for r in &s.rows {
+    for r in &rows {
         println!(
             "{:<52} {:>7} {:>8} {:<24} {}",
             r.step,
@@ -192,7 +197,209 @@ pub fn run_story(bins: &Binaries, dir: &Path) -> Result<(), String> {
     Ok(())
 }
 
-pub fn demo(_args: &[String]) -> Result<(), String> {
+/// Whether any 16-byte block of `images` (not one repeated byte) appears in
+/// UPDATE or SWAP of `flash`.
+fn leaks_plaintext(flash: &[u8], images: &[Vec<u8>]) -> bool {
+    let blocks: std::collections::HashSet<&[u8]> = images
+        .iter()
+        .flat_map(|i| i.chunks_exact(16))
+        .filter(|b| b.iter().any(|x| *x != b[0]))
+        .collect();
+    flash
+        .get(UPDATE_ADDRESS as usize..)
+        .unwrap_or(&[])
+        .chunks_exact(16)
+        .any(|c| blocks.contains(c))
+}
+
+/// Encrypted updates (ChaCha20): the application stores the key, receives
+/// the encrypted image; UPDATE and SWAP never hold plaintext.
+fn encrypted_chapter(bins: &Binaries, dir: &Path) -> Result<Vec<Row>, String> {
+    let alg = EncryptAlgorithm::ChaCha20;
+    let dev = Device::new(dir, bins.clone())?.with_encryption(alg);
+    println!("\n=== encrypted updates ({alg}, wolfboot-sim --encrypt {})", alg.name());
+    println!("    $ {}", render(&dev.sign_command(1)));
+    let v1 = dev.sign(1).map_err(|e| format!("step `sign v1`: {e}"))?;
+    let v2 = dev.sign(2).map_err(|e| format!("step `sign v2`: {e}"))?;
+    let enc2 = dev.deliverable(&v2);
+    println!("    delivered: {}", enc2.display());
+    dev.factory(&v1, None)?;
+    let key = Device::encrypt_key(alg);
+    let mut s = Story {
+        dev,
+        rows: Vec::new(),
+    };
+    s.boot(
+        "[enc] v1 stores the key, stages encrypted v2",
+        &["set_key", arg(&key)?, "success", "stage", arg(&enc2)?],
+        1,
+        "NONE",
+    )?;
+    s.boot(
+        "[enc] reboot: decrypt, verify, swap; v2 confirms",
+        &["get_version", "success"],
+        2,
+        "TESTING",
+    )?;
+    let flash = s.dev.read_flash()?;
+    let plain = [
+        std::fs::read(&v1).map_err(|e| e.to_string())?,
+        std::fs::read(&v2).map_err(|e| e.to_string())?,
+    ];
+    if leaks_plaintext(&flash, &plain) {
+        return Err("step `encrypted`: plaintext found in UPDATE or SWAP".into());
+    }
+    println!("    checked: no 16-byte block of v1 or v2 plaintext in UPDATE or SWAP");
+    Ok(s.rows)
+}
+
+/// Delta updates: v2 shipped as a diff against v1, patched in place; the
+/// inverse patch rolls it back.
+fn delta_chapter(bins: &Binaries, dir: &Path) -> Result<Vec<Row>, String> {
+    let dev = Device::new(dir, bins.clone())?;
+    println!("\n=== delta updates (sign --delta, WOLFBOOT_SECTOR_SIZE=4096)");
+    let v1 = dev.sign(1).map_err(|e| format!("step `sign v1`: {e}"))?;
+    println!("    $ {}", render(&dev.sign_delta_command(2, &v1)));
+    let diff = dev
+        .sign_delta(2, &v1)
+        .map_err(|e| format!("step `sign --delta`: {e}"))?;
+    let full = std::fs::metadata(dir.join("sim-app_v2_signed.bin")).map_err(|e| e.to_string())?;
+    let small = std::fs::metadata(&diff).map_err(|e| e.to_string())?;
+    println!(
+        "    v2: {} bytes as a full image, {} bytes as a delta image",
+        full.len(),
+        small.len()
+    );
+    dev.factory(&v1, None)?;
+    let mut s = Story {
+        dev,
+        rows: Vec::new(),
+    };
+    s.boot(
+        "[delta] v1 stages the diff image of v2",
+        &["success", "stage", arg(&diff)?],
+        1,
+        "NONE",
+    )?;
+    s.boot(
+        "[delta] reboot: patched in place, v2 never confirms",
+        &["get_version"],
+        2,
+        "TESTING",
+    )?;
+    let r = s.boot(
+        "[delta] reboot: inverse patch restores v1",
+        &["get_version"],
+        1,
+        "SUCCESS",
+    )?;
+    if r.boot.as_ref().map(|b| b.action.as_str()) != Some("rolled-back") {
+        return Err("step `delta rollback`: not rolled back".into());
+    }
+    let flash = s.dev.read_flash()?;
+    let v1b = std::fs::read(&v1).map_err(|e| e.to_string())?;
+    let at = BOOT_ADDRESS as usize;
+    if flash.get(at..at + v1b.len()) != Some(&v1b[..]) {
+        return Err("step `delta rollback`: BOOT is not v1 byte for byte".into());
+    }
+    println!("    checked: BOOT holds v1 byte for byte again");
+    Ok(s.rows)
+}
+
+/// `--encrypt ALG` among the arguments.
+fn encrypt_arg(args: &[String]) -> Result<Option<EncryptAlgorithm>, String> {
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let name = match a.strip_prefix("--encrypt=") {
+            Some(v) => v.to_string(),
+            None if a == "--encrypt" => it
+                .next()
+                .cloned()
+                .ok_or("--encrypt needs chacha, aes128 or aes256")?,
+            None => continue,
+        };
+        return EncryptAlgorithm::from_name(&name)
+            .map(Some)
+            .ok_or_else(|| format!("unknown cipher `{name}` (chacha, aes128, aes256)"));
+    }
+    Ok(None)
+}
+
+/// The sim device of `cargo xtask build|run --board sim [--encrypt ALG] [--delta]`:
+/// v1 in the factory flash, v2 signed (encrypted, or as a delta image).
+fn sim_device(args: &[String]) -> Result<(Device, PathBuf, Option<PathBuf>), String> {
     let bins = build_sim_binaries()?;
-    run_story(&bins, &root().join("target/demo"))
+    let out = crate::steps::target_dir().join("board-sim");
+    let _ = std::fs::remove_dir_all(&out);
+    let mut dev = Device::new(&out, bins)?;
+    if let Some(alg) = encrypt_arg(args)? {
+        dev = dev.with_encryption(alg);
+    }
+    let v1 = dev.sign(1)?;
+    dev.factory(&v1, None)?;
+    let update = if args.iter().any(|a| a == "--delta") {
+        Some(dev.sign_delta(2, &v1)?)
+    } else if dev.encrypt.is_some() {
+        Some(dev.deliverable(&dev.sign(2)?))
+    } else {
+        None
+    };
+    Ok((dev, v1, update))
+}
+
+/// `cargo xtask build --board sim [--encrypt ALG] [--delta]`.
+pub fn build_sim(args: &[String]) -> Result<(), String> {
+    let (dev, v1, update) = sim_device(args)?;
+    println!("sim board built:");
+    println!("  bootloader:    {}", dev.bins.bootloader.display());
+    println!("  test app:      {}", dev.bins.app.display());
+    println!("  signed app v1: {}", v1.display());
+    println!("  factory flash: {}", dev.flash.display());
+    let enc = match dev.encrypt {
+        Some(alg) => {
+            let key = Device::encrypt_key(alg);
+            println!("  cipher:        {alg} (key {})", key.display());
+            format!(" --encrypt {}", alg.name())
+        }
+        None => String::new(),
+    };
+    if let Some(u) = &update {
+        println!("  update v2:     {}", u.display());
+    }
+    println!(
+        "run it: (cd {} && {}{enc} -- get_version get_state)",
+        dev.dir.display(),
+        dev.bins.bootloader.display()
+    );
+    Ok(())
+}
+
+/// `cargo xtask run --board sim [--encrypt ALG] [--delta]`: boot v1, stage v2
+/// (encrypted or delta when asked), boot v2.
+pub fn run_sim(args: &[String]) -> Result<(), String> {
+    let (dev, _v1, update) = sim_device(args)?;
+    let mut first = vec!["get_version", "get_state"];
+    let key = dev.encrypt.map(Device::encrypt_key);
+    if let Some(k) = &key {
+        first.extend(["set_key", arg(k)?]);
+    }
+    if let Some(u) = &update {
+        first.extend(["stage", arg(u)?]);
+    }
+    let r = dev.boot(&first)?;
+    print!("{}{}", r.stderr, r.stdout);
+    if update.is_some() {
+        let r = dev.boot(&["get_version", "get_state"])?;
+        print!("{}{}", r.stderr, r.stdout);
+    }
+    Ok(())
+}
+
+pub fn demo(args: &[String]) -> Result<(), String> {
+    let bins = build_sim_binaries()?;
+    run_story(&bins, &root().join("target/demo"))?;
+    if args.iter().any(|a| a == "--ota") {
+        crate::ota::demo(&bins, &root().join("target/demo-ota"))?;
+    }
+    Ok(())
 }
