@@ -51,14 +51,17 @@
 //!   one sector at a time.
 //! * **Byte-wise trailer writes are read-modify-writes of the device write
 //!   unit**, since flash here has a write granularity.
-//! * **No encryption (`EXT_ENCRYPTED`), delta updates, `FLAGS_HOME`, self-update
-//!   or ELF scattering.** The staging-sector backup of the final step is kept
-//!   (it serves encryption in wolfBoot) so flash contents and operation counts
-//!   match. The trailer can be moved down for `EXT_ENCRYPTED`'s secret area
-//!   ([`TrailerConfig::trailer_skip`], so that `libwolfboot-rs` can store the
-//!   key where wolfBoot does), but the swap does not preserve that area: the
-//!   final step erases BOOT's trailer sector, secret included, where
-//!   wolfBoot saves the key and writes it back.
+//! * **Encryption (`EXT_ENCRYPTED`, [`BootConfig::encryption`]) and delta
+//!   updates (feature `delta`) are supported; `FLAGS_HOME`, self-update and
+//!   ELF scattering are not.** The backup written into UPDATE uses the same
+//!   keystream base as delivered images (wolfBoot's `FALLBACK_IV_OFFSET` is
+//!   not used), and encryption is refused with write-once trailers. See
+//!   `docs/encrypted-and-delta-updates.md`.
+//! * **Trailer erases clear the magic first, and a trailer without magic is
+//!   erased before the magic is written if its bytes are not blank**, so a
+//!   torn erase cannot leave stale flags under a valid magic. BOOT is marked
+//!   UPDATING while the last clean-up of the final step (UPDATE's trailer)
+//!   runs, so a cut there finishes the step instead of rolling back.
 //! * **`DISABLE_BACKUP` keeps no progress flags.** wolfBoot marks each copied
 //!   sector in UPDATE's trailer; here only BOOT is written. A reset in the
 //!   middle of the copy finds UPDATE still triggered and verifies it again:
