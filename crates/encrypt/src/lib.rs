@@ -160,12 +160,36 @@ pub fn is_blank_key(key: &[u8]) -> bool {
 }
 
 enum Engine {
+    /// No cipher built in: never constructed.
+    #[cfg(not(any(feature = "chacha20", feature = "aes")))]
+    #[allow(dead_code)]
+    Disabled(core::convert::Infallible),
     #[cfg(feature = "chacha20")]
     ChaCha20(chacha20::ChaCha20),
     #[cfg(feature = "aes")]
     Aes128(ctr::Ctr128BE<Aes128>),
     #[cfg(feature = "aes")]
     Aes256(ctr::Ctr128BE<Aes256>),
+}
+
+fn make_engine(algorithm: Algorithm, key: &[u8], nonce: &[u8]) -> Result<Engine, EncryptError> {
+    let _ = (key, nonce);
+    match algorithm {
+        #[cfg(feature = "chacha20")]
+        Algorithm::ChaCha20 => chacha20::ChaCha20::new_from_slices(key, nonce)
+            .map(Engine::ChaCha20)
+            .map_err(|_| EncryptError::BadLength),
+        #[cfg(feature = "aes")]
+        Algorithm::Aes128Ctr => ctr::Ctr128BE::<Aes128>::new_from_slices(key, nonce)
+            .map(Engine::Aes128)
+            .map_err(|_| EncryptError::BadLength),
+        #[cfg(feature = "aes")]
+        Algorithm::Aes256Ctr => ctr::Ctr128BE::<Aes256>::new_from_slices(key, nonce)
+            .map(Engine::Aes256)
+            .map_err(|_| EncryptError::BadLength),
+        #[allow(unreachable_patterns)]
+        _ => Err(EncryptError::Unsupported),
+    }
 }
 
 /// A keyed update-encryption cipher.
@@ -192,25 +216,7 @@ impl Cipher {
         if is_blank_key(key) {
             return Err(EncryptError::NoKey);
         }
-        let engine = match algorithm {
-            #[cfg(feature = "chacha20")]
-            Algorithm::ChaCha20 => Engine::ChaCha20(
-                chacha20::ChaCha20::new_from_slices(key, nonce)
-                    .map_err(|_| EncryptError::BadLength)?,
-            ),
-            #[cfg(feature = "aes")]
-            Algorithm::Aes128Ctr => Engine::Aes128(
-                ctr::Ctr128BE::<Aes128>::new_from_slices(key, nonce)
-                    .map_err(|_| EncryptError::BadLength)?,
-            ),
-            #[cfg(feature = "aes")]
-            Algorithm::Aes256Ctr => Engine::Aes256(
-                ctr::Ctr128BE::<Aes256>::new_from_slices(key, nonce)
-                    .map_err(|_| EncryptError::BadLength)?,
-            ),
-            #[allow(unreachable_patterns)]
-            _ => return Err(EncryptError::Unsupported),
-        };
+        let engine = make_engine(algorithm, key, nonce)?;
         Ok(Cipher { algorithm, engine })
     }
 
@@ -237,6 +243,11 @@ impl Cipher {
     /// leave plaintext in it.
     pub fn apply_keystream(&mut self, position: u64, data: &mut [u8]) {
         match &mut self.engine {
+            #[cfg(not(any(feature = "chacha20", feature = "aes")))]
+            Engine::Disabled(never) => {
+                let _ = (position, &data);
+                match *never {}
+            }
             #[cfg(feature = "chacha20")]
             Engine::ChaCha20(c) => {
                 // The 32-bit block counter covers 256 GiB.
