@@ -217,7 +217,10 @@ fn leaks_plaintext(flash: &[u8], images: &[Vec<u8>]) -> bool {
 fn encrypted_chapter(bins: &Binaries, dir: &Path) -> Result<Vec<Row>, String> {
     let alg = EncryptAlgorithm::ChaCha20;
     let dev = Device::new(dir, bins.clone())?.with_encryption(alg);
-    println!("\n=== encrypted updates ({alg}, wolfboot-sim --encrypt {})", alg.name());
+    println!(
+        "\n=== encrypted updates ({alg}, wolfboot-sim --encrypt {})",
+        alg.name()
+    );
     println!("    $ {}", render(&dev.sign_command(1)));
     let v1 = dev.sign(1).map_err(|e| format!("step `sign v1`: {e}"))?;
     let v2 = dev.sign(2).map_err(|e| format!("step `sign v2`: {e}"))?;

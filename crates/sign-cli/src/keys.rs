@@ -599,7 +599,11 @@ pub fn parse_public_key(bytes: &[u8]) -> std::result::Result<PublicKey, String> 
                 .ok()
                 .and_then(|b: [u8; 32]| ed25519_dalek::VerifyingKey::from_bytes(&b).ok())
                 .is_some(),
-            KeyKind::Ed448 => true,
+            KeyKind::Ed448 => bytes
+                .try_into()
+                .ok()
+                .and_then(|b: [u8; 57]| ed448_goldilocks::VerifyingKey::from_bytes(&b).ok())
+                .is_some(),
             KeyKind::Ecc256 => {
                 p256::ecdsa::VerifyingKey::from_sec1_bytes(&[&[4u8][..], bytes].concat()).is_ok()
             }

@@ -531,7 +531,7 @@ impl<S: FlashSet, V: ImageVerifier> Bootloader<S, V> {
         let stored_s = stored.get_mut(..len).ok_or(BootError::Unsupported)?;
         let secret_at = self.secret_offset();
         boot.read(&mut self.flash, secret_at, stored_s)?;
-        let key_of = |b: &[u8]| b.get(..alg.key_len()).map_or(true, is_blank_key);
+        let key_of = |b: &[u8]| b.get(..alg.key_len()).is_none_or(is_blank_key);
         let stored_ok = !key_of(stored_s);
 
         let mut record = [0u8; MAX_SECRET];

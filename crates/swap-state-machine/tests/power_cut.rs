@@ -960,10 +960,6 @@ struct Tally {
     outcomes: BTreeMap<&'static str, u64>,
 }
 
-fn run(sc: &Scenario, g: &Geo, check: Check, im: &Images) -> Tally {
-    run_with(sc, g, check, im, None, StoredKey::Right)
-}
-
 fn run_with(
     sc: &Scenario,
     g: &Geo,
