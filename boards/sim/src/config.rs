@@ -2,8 +2,9 @@
 //!
 //! wolfBoot's own sim uses 256 KiB partitions at 0x80000 / 0x100000 /
 //! 0x180000 for a small C test program. The application here is a Rust
-//! host executable (a few hundred KiB even when built small), so the
-//! partitions are 1 MiB; everything else (4 KiB sectors, one-sector SWAP
+//! host executable (a few hundred KiB even when built small; about 1 MiB
+//! for `examples/sim-ota`, which carries a TLS stack), so the partitions
+//! are 2 MiB; everything else (4 KiB sectors, one-sector SWAP
 //! after UPDATE, partition offsets equal to file offsets, byte-wise
 //! programming) is as in wolfBoot's sim. The wolfBoot sim dumps are read
 //! with wolfBoot's own layout in the libwolfboot-rs tests.
@@ -16,13 +17,13 @@ use wolfboot_swap_state_machine::{BootConfig, EncryptAlgorithm, TrailerConfig};
 /// `WOLFBOOT_SECTOR_SIZE`.
 pub const SECTOR_SIZE: u32 = 0x1000;
 /// `WOLFBOOT_PARTITION_SIZE`.
-pub const PARTITION_SIZE: u32 = 0x10_0000;
+pub const PARTITION_SIZE: u32 = 0x20_0000;
 /// `WOLFBOOT_PARTITION_BOOT_ADDRESS` (offset in the flash file).
 pub const BOOT_ADDRESS: u32 = 0x10_0000;
 /// `WOLFBOOT_PARTITION_UPDATE_ADDRESS`.
-pub const UPDATE_ADDRESS: u32 = 0x20_0000;
+pub const UPDATE_ADDRESS: u32 = 0x30_0000;
 /// `WOLFBOOT_PARTITION_SWAP_ADDRESS`.
-pub const SWAP_ADDRESS: u32 = 0x30_0000;
+pub const SWAP_ADDRESS: u32 = 0x50_0000;
 /// Size of the flash file (`internal_flash.dd`).
 pub const FLASH_SIZE: u32 = SWAP_ADDRESS + SECTOR_SIZE;
 /// Program granularity: the sim programs single bytes, as wolfBoot's does.

@@ -179,7 +179,7 @@ fn bad_command_lines() {
         ),
         (&["--frobnicate", "fw.bin", "k.der", "1"], "unknown option"),
         (
-            &["--delta", "b.bin", "fw.bin", "k.der", "1"],
+            &["--lms", "fw.bin", "k.der", "1"],
             "not supported",
         ),
         (
