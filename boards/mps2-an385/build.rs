@@ -6,7 +6,8 @@
 //! * `$OUT_DIR/bootloader/memory.x`: the bootloader's memory, on the link path
 //!   of this package's binary only (an application writes its own `memory.x`).
 //! * `$OUT_DIR/config.rs`: `IMAGE_HEADER_SIZE` from `WOLFBOOT_IMAGE_HEADER_SIZE`
-//!   (default 256, wolfBoot's value for ECC256 and Ed25519).
+//!   (default 256, wolfBoot's value for ECC256 and Ed25519; 512 with the
+//!   `delta` feature).
 //! * `$OUT_DIR/keystore.rs`: a copy of `WOLFBOOT_KEYSTORE_RS` (the Rust
 //!   keystore `sign-cli keygen` writes), included by the bootloader binary.
 //! * `links` metadata (`DEP_WOLFBOOT_MPS2_AN385_*`) so that an application's
@@ -26,6 +27,11 @@ fn main() {
             .trim()
             .parse()
             .expect("WOLFBOOT_IMAGE_HEADER_SIZE: a number"),
+        // wolfBoot's default; a delta build needs 512 (the diff image's
+        // delta fields do not fit 256 bytes with ECC256, so wolfBoot's sign
+        // grows the header), and every image is then signed with
+        // `--header-size 512`.
+        Err(_) if env::var_os("CARGO_FEATURE_DELTA").is_some() => 512,
         Err(_) => 256,
     };
     assert!(

@@ -23,7 +23,23 @@ test the bootloader's own refusals.
      swap) cut at every flash operation N (and torn at N with --tear), then
      rebooted until the app runs: the app must always be v2 or v3.
 
-Usage: harness/e2e.py [--sign ecc256|ed25519] [--cut-stride K] [--tear] [--no-build]
+With --encrypt ALG (bootloader and app built with the `encrypt-ALG` feature)
+the app first stores a fresh key in BOOT (APP_SET_KEY, `set_encrypt_key`),
+every update is offered as `_signed_and_encrypted.bin`, and the flash dump
+(flash.bin) is searched for plaintext of any signed image in UPDATE and SWAP
+after the install, the rollback and every power cut. Step 7 then checks that
+an image encrypted with another key, or not encrypted, is refused by
+UpdateWriter and, forced into UPDATE and triggered, by the bootloader.
+
+With --delta (feature `delta`, IMAGE_HEADER_SIZE 512, every image signed
+with --header-size 512) steps 2, 3 and 6 deliver diff images (sign --delta
+against the running version): BOOT must then hold the new signed image byte
+for byte, and the inverse patch must restore the old one byte for byte on
+rollback. Step 7 checks that a tampered diff and a diff for another base are
+refused, and cuts power at every K-th operation of a delta rollback.
+
+Usage: harness/e2e.py [--sign ecc256|ed25519] [--cut-stride K] [--tear]
+                      [--encrypt chacha|aes128|aes256] [--delta] [--no-build]
 Exit status 0 when every check passed; prints 'N passed, N failed'.
 """
 import argparse
@@ -44,12 +60,17 @@ FLASH_SIZE = 0x0040_0000 - FLASH_BASE
 PARTITION_SIZE = 0x0010_0000
 BOOT_OFF = 0x0002_0000 - FLASH_BASE
 UPDATE_OFF = BOOT_OFF + PARTITION_SIZE
-HEADER_SIZE = 256
+HEADER_SIZE = 256  # 512 with --delta (main sets it)
+SECTOR_SIZE = 0x1000
+SWAP_OFF = UPDATE_OFF + PARTITION_SIZE
 TESTCTL = 0x203F_FF00
 INBOX = 0x202F_FF00
 INBOX_SIZE = 0x10_0000
 MAGIC = 0x5742_5443
-FILE_BACKED, TEAR, APP_NO_CONFIRM, APP_TRIGGER, APP_STAGE = 1, 2, 4, 8, 16
+FILE_BACKED, TEAR, APP_NO_CONFIRM, APP_TRIGGER, APP_STAGE, APP_SET_KEY = 1, 2, 4, 8, 16, 32
+KEY_AREA = TESTCTL + 0x20
+# Update ciphers: (key length, nonce length), as wolfBoot's ENCRYPT_WITH_*.
+CIPHERS = {"chacha": (32, 12), "aes128": (16, 16), "aes256": (32, 16)}
 EXIT_POWER_CUT, EXIT_NO_IMAGE = 99, 2
 
 FW_ENV = dict(os.environ, RUSTC="/usr/bin/rustc", RUSTC_BOOTSTRAP="1")
@@ -76,30 +97,98 @@ def run(cmd, **kw):
 
 
 class Rig:
-    def __init__(self, work, sign):
+    def __init__(self, work, sign, encrypt=None, delta=False):
         self.work, self.sign = work, sign
+        self.encrypt, self.delta = encrypt, delta
+        self.diffs = {}
         self.bootloader = os.path.join(BOARD, "target/thumbv7m-none-eabi/release/wolfboot-mps2-an385")
         self.sign_cli = os.environ.get("SIGN_CLI", os.path.join(ROOT, "target/debug/sign-cli"))
 
     def build(self):
         os.makedirs(self.work, exist_ok=True)
         for name in os.listdir(self.work):  # images signed with an older key
-            if name.endswith("_signed.bin"):
-                os.remove(os.path.join(self.work, name))
+            path = os.path.join(self.work, name)
+            if name.endswith(".bin") and "_signed" in name:
+                os.remove(path)
+            elif name.startswith("delta-"):
+                shutil.rmtree(path)
         run([self.sign_cli, "keygen", f"--{self.sign}", "-g", "key.der", "--force"], cwd=self.work)
+        if self.encrypt:  # a fresh update-encryption key: key then nonce
+            open(os.path.join(self.work, "encrypt.key"), "wb").write(os.urandom(sum(CIPHERS[self.encrypt])))
         env = dict(FW_ENV, WOLFBOOT_KEYSTORE_RS=os.path.join(self.work, "keystore.rs"))
-        features = ["--no-default-features", "--features", f"{self.sign},sha256"]
+        env.pop("WOLFBOOT_IMAGE_HEADER_SIZE", None)  # the `delta` feature picks 512
+        features = ["--no-default-features", "--features", ",".join(self.features())]
         run([CARGO, "fw"] + features, cwd=BOARD, env=env)
         run([CARGO, "fw"] + features, cwd=APP, env=env)  # same keystore and algorithms
         app_elf = os.path.join(APP, "target/thumbv7m-none-eabi/release/mps2-an385-app")
         run(["llvm-objcopy", "-O", "binary", app_elf, os.path.join(self.work, "app.bin")])
 
+    def features(self):
+        f = [self.sign, "sha256"]
+        if self.encrypt:
+            f.append(f"encrypt-{self.encrypt}")
+        if self.delta:
+            f.append("delta")
+        return f
+
+    def sign_cmd(self, version, key_file=None, base=None):
+        """sign-cli for `version`: --header-size with delta, --encrypt with a cipher."""
+        cmd = [self.sign_cli, f"--{self.sign}", "--sha256", "--header-size", str(HEADER_SIZE)]
+        if self.encrypt:
+            cmd += [f"--{self.encrypt}", "--encrypt", key_file or os.path.join(self.work, "encrypt.key")]
+        if base:
+            cmd += ["--delta", base]
+        return cmd + ["app.bin", "key.der", str(version)]
+
     def image(self, version):
+        """The signed image of `version` (plain text)."""
         path = os.path.join(self.work, f"app_v{version}_signed.bin")
         if not os.path.exists(path):
-            run([self.sign_cli, f"--{self.sign}", "--sha256", "app.bin", "key.der", str(version)],
-                cwd=self.work, stdout=subprocess.DEVNULL)
+            run(self.sign_cmd(version), cwd=self.work, stdout=subprocess.DEVNULL)
         return open(path, "rb").read()
+
+    def deliverable(self, version):
+        """What an update server sends for `version`: encrypted with the device's key if
+        updates are encrypted."""
+        self.image(version)
+        if not self.encrypt:
+            return self.image(version)
+        return open(os.path.join(self.work, f"app_v{version}_signed_and_encrypted.bin"), "rb").read()
+
+    def diff(self, version, base_version):
+        """(diff image to deliver, the signed image it produces) for `version` against
+        the signed image of `base_version` (sign --delta; encrypted with the device key
+        if updates are encrypted). Signed in its own folder, so that the full image
+        the diff leads to stays next to it."""
+        if (version, base_version) in self.diffs:
+            return self.diffs[(version, base_version)]
+        d = os.path.join(self.work, f"delta-{version}-from-{base_version}")
+        os.makedirs(d, exist_ok=True)
+        for f in ["app.bin", "key.der"]:
+            shutil.copy(os.path.join(self.work, f), d)
+        base = self.full(base_version)
+        open(os.path.join(d, "base.bin"), "wb").write(base)
+        run(self.sign_cmd(version, base="base.bin"), cwd=d, stdout=subprocess.DEVNULL,
+            env=dict(os.environ, WOLFBOOT_SECTOR_SIZE=str(SECTOR_SIZE)))
+        name = "_signed_diff_encrypted.bin" if self.encrypt else "_signed_diff.bin"
+        r = (open(os.path.join(d, f"app_v{version}{name}"), "rb").read(),
+             open(os.path.join(d, f"app_v{version}_signed.bin"), "rb").read())
+        self.diffs[(version, base_version)] = r
+        return r
+
+    def full(self, version):
+        """The signed image of `version` that BOOT holds in this run: with --delta the
+        one produced by the diff that installed it (v2 from v1, v3 from v2)."""
+        if self.delta and version in (2, 3):
+            return self.diff(version, version - 1)[1]
+        return self.image(version)
+
+    def update(self, version):
+        """What steps 2, 3 and 6 deliver for `version`: the diff against the version
+        before it with --delta, else the (encrypted) image."""
+        if self.delta:
+            return self.diff(version, version - 1)[0]
+        return self.deliverable(version)
 
     # flash.bin: the flash device, file offset = address - FLASH_BASE.
     def fresh_flash(self, boot_image):
@@ -120,10 +209,24 @@ class Rig:
         f[UPDATE_OFF:UPDATE_OFF + len(image)] = image
         self.save(f)
 
-    def qemu(self, flags=0, cut=0, inbox=None):
-        """One QEMU run; `inbox`: image bytes for the update inbox (sets APP_STAGE)."""
+    def raw_trigger(self):
+        """Mark UPDATE as UPDATING the way `update_trigger` does (trailer magic and
+        state at the end of UPDATE, below the key area), without any check."""
+        f = self.load()
+        end = UPDATE_OFF + PARTITION_SIZE - (sum(CIPHERS[self.encrypt]) if self.encrypt else 0)
+        f[end - 4:end] = b"BOOT"
+        f[end - 5] = 0x70
+        self.save(f)
+
+    def qemu(self, flags=0, cut=0, inbox=None, key=None):
+        """One QEMU run; `inbox`: image bytes for the update inbox (sets APP_STAGE);
+        `key`: key-file bytes for the control block's key area (sets APP_SET_KEY)."""
         cmd = ["qemu-system-arm", "-machine", "mps2-an385", "-cpu", "cortex-m3", "-nographic",
                "-semihosting-config", "enable=on,target=native", "-kernel", self.bootloader]
+        if key is not None:
+            flags |= APP_SET_KEY
+            open(os.path.join(self.work, "key-area.bin"), "wb").write(key.ljust(48, b"\0")[:48])
+            cmd += ["-device", f"loader,file=key-area.bin,addr={KEY_AREA:#x},force-raw=on"]
         if inbox is not None:
             assert len(inbox) <= INBOX_SIZE
             flags |= APP_STAGE
@@ -161,63 +264,117 @@ def app_version(out):
     return int(m[-1]) if m else None
 
 
+def plaintext_leak(flash, images):
+    """File offset of the first 16-byte block of UPDATE or SWAP that is a block of one
+    of the plaintext `images` (blocks of one repeated byte do not count), or None."""
+    blocks = set()
+    for im in images:
+        for i in range(0, len(im) - 15, 16):
+            b = bytes(im[i:i + 16])
+            if b.count(b[0]) != 16:
+                blocks.add(b)
+    for off in range(UPDATE_OFF, SWAP_OFF + SECTOR_SIZE, 16):
+        if bytes(flash[off:off + 16]) in blocks:
+            return off
+    return None
+
+
+def boot_holds(flash, image):
+    return flash[BOOT_OFF:BOOT_OFF + len(image)] == image
+
+
 def main():
+    global HEADER_SIZE
     ap = argparse.ArgumentParser()
     ap.add_argument("--sign", default="ecc256", choices=["ecc256", "ed25519"])
     ap.add_argument("--cut-stride", type=int, default=1, help="test every K-th power-cut point")
     ap.add_argument("--tear", action="store_true", help="torn operations at the cut")
+    ap.add_argument("--encrypt", choices=sorted(CIPHERS), help="encrypted updates with this cipher")
+    ap.add_argument("--delta", action="store_true", help="delta updates (diff images)")
     ap.add_argument("--no-build", action="store_true")
     args = ap.parse_args()
-    rig = Rig(os.path.join(BOARD, "target", f"e2e-{args.sign}"), args.sign)
+    if args.delta:
+        HEADER_SIZE = 512
+    name = f"e2e-{args.sign}" + (f"-{args.encrypt}" if args.encrypt else "") + ("-delta" if args.delta else "")
+    rig = Rig(os.path.join(BOARD, "target", name), args.sign, args.encrypt, args.delta)
     if not args.no_build:
         rig.build()
+    key = open(os.path.join(rig.work, "encrypt.key"), "rb").read() if args.encrypt else None
+    plain = []  # plaintext images that must never show in UPDATE or SWAP
 
-    print("1. boot v1")
+    def no_plaintext(what, flash=None):
+        if args.encrypt:
+            at = plaintext_leak(flash if flash is not None else rig.load(), plain)
+            check(at is None, f"no plaintext in UPDATE or SWAP {what}"
+                  + ("" if at is None else f" (found at flash offset {at:#x})"))
+
+    print("1. boot v1" + (f" and store the {args.encrypt} key (set_encrypt_key)" if key else ""))
     rig.fresh_flash(rig.image(1))
-    rc, out = rig.qemu()
+    rc, out = rig.qemu(key=key)
     check(rc == 0 and "boot: no update; version 1" in out and app_version(out) == 1, "v1 boots", out)
     check("confirmed" in out, "v1 confirms itself", out)
+    if key:
+        check("app: encryption key stored" in out, "v1 stores the update key at the end of BOOT", out)
+        rc, out = rig.qemu(key=key)
+        check(rc == 0 and "app: encryption key already stored" in out and "BOOT state success" in out,
+              "the key survives a reset (not stored again)", out)
+        rig.image(4)  # plaintext of every version the test signs
+        plain[:] = [rig.image(v) for v in (1, 2, 3, 4)]
 
-    print("2. update to v2 through the inbox and UpdateWriter")
-    rc, out = rig.qemu(inbox=rig.image(2))
+    what = "a diff image (against v1)" if args.delta else "the inbox and UpdateWriter"
+    if args.delta:
+        diff2, full2 = rig.diff(2, 1)
+        print(f"   (v2: {len(full2)} bytes signed, its diff image {len(diff2)} bytes)")
+    print(f"2. update to v2 through {what}")
+    rc, out = rig.qemu(inbox=rig.update(2))
     check("app: staged version 2" in out, "v1 streams v2 through UpdateWriter, verified", out)
     check("boot: update installed; version 2" in out, "bootloader swaps v2 in", out)
     check(rc == 0 and app_version(out) == 2 and "BOOT state testing" in out and "confirmed" in out,
           "v2 runs in TESTING and confirms", out)
     check(out.count("app: staging") == 1 and "inbox already staged" in out,
           "the inbox is staged once (not again after the reset)", out)
+    if args.delta:
+        check(boot_holds(rig.load(), rig.full(2)), "BOOT holds the signed v2 byte for byte (patched)")
+    no_plaintext("after the install")
     rc, out = rig.qemu()
     check(rc == 0 and "boot: no update; version 2" in out and "BOOT state success" in out,
           "v2 stays after reset", out)
     confirmed_v2 = rig.load()
 
-    print("3. unconfirmed v3 rolled back")
-    rc, out = rig.qemu(APP_NO_CONFIRM, inbox=rig.image(3))
+    print("3. unconfirmed v3 rolled back" + (" (inverse patch)" if args.delta else ""))
+    rc, out = rig.qemu(APP_NO_CONFIRM, inbox=rig.update(3))
     check("app: staged version 3" in out and "boot: update installed; version 3" in out
           and app_version(out) == 3 and "not confirming" in out, "v3 staged, installed, not confirmed", out)
+    testing_v3 = rig.load()
+    if args.delta:
+        check(boot_holds(testing_v3, rig.full(3)), "BOOT holds the signed v3 byte for byte")
     rc, out = rig.qemu()
     check(rc == 0 and "boot: rolled back; version 2" in out and app_version(out) == 2,
           "reset rolls back to v2", out)
+    if args.delta:
+        check(boot_holds(rig.load(), rig.full(2)), "BOOT holds the signed v2 byte for byte again")
+    no_plaintext("after the rollback")
 
-    payload_flip = bytearray(rig.image(4))
-    payload_flip[HEADER_SIZE + 100] ^= 0x01
-    sig_flip = bytearray(rig.image(4))
-    sig_flip[tlv_value(sig_flip, 0x0020) + 5] ^= 0x80  # a byte of the signature
+    sig_at = tlv_value(rig.image(4), 0x0020) + 5  # a byte of the signature
+    payload_flip = bytearray(rig.deliverable(4))
+    payload_flip[HEADER_SIZE + 100] ^= 0x01  # encrypted: the same bit of the plaintext flips
+    sig_flip = bytearray(rig.deliverable(4))
+    sig_flip[sig_at] ^= 0x80
     other = os.path.join(rig.work, "other")
     os.makedirs(other, exist_ok=True)
     run([rig.sign_cli, "keygen", f"--{args.sign}", "-g", "key.der", "--force"], cwd=other,
         stdout=subprocess.DEVNULL)
     shutil.copy(os.path.join(rig.work, "app.bin"), other)
-    run([rig.sign_cli, f"--{args.sign}", "--sha256", "app.bin", "key.der", "4"], cwd=other,
-        stdout=subprocess.DEVNULL)
-    untrusted = open(os.path.join(other, "app_v4_signed.bin"), "rb").read()
+    run(rig.sign_cmd(4), cwd=other, stdout=subprocess.DEVNULL)
+    untrusted = open(os.path.join(other, "app_v4_signed_and_encrypted.bin" if args.encrypt
+                                  else "app_v4_signed.bin"), "rb").read()
 
     print("4. UpdateWriter refuses bad updates offered through the inbox")
     for image, reason, what in [
             (payload_flip, "digest mismatch", "payload bit flip"),
             (sig_flip, "bad signature", "signature bit flip"),
             (untrusted, "unknown key", "image signed by an untrusted key"),
-            (rig.image(1), "version 1 not newer than 2", "downgrade to v1")]:
+            (rig.deliverable(1), "version 1 not newer than 2", "downgrade to v1")]:
         rig.save(confirmed_v2)
         rc, out = rig.qemu(inbox=bytes(image))
         refused = (rc == 0 and f"app: update refused: {reason}" in out and app_version(out) == 2
@@ -249,8 +406,10 @@ def main():
     check(app_version(out) != 2 and ("fallback" in out or rc == EXIT_NO_IMAGE),
           "tampered BOOT not booted", out)
 
-    print("6. power cuts during the v2 -> v3 update through the inbox" + (" (torn)" if args.tear else ""))
-    v3 = rig.image(3)
+    print("6. power cuts during the v2 -> v3 update through the inbox"
+          + (" (diff image)" if args.delta else "") + (" (torn)" if args.tear else ""))
+    v3 = rig.update(3)
+    full = {2: rig.full(2), 3: rig.full(3)}
     rig.save(confirmed_v2)
     start = rig.load()
     rc, out = rig.qemu(inbox=v3)
@@ -258,7 +417,7 @@ def main():
     total = int(m[-1]) if m else 0
     check(rc == 0 and "app: staged version 3" in out and app_version(out) == 3 and total > 0,
           f"uncut update takes {total} flash operations", out)
-    bad = 0
+    bad = leaks = 0
     trigger_done = None
     for n in range(1, total + 1, args.cut_stride):
         rig.save(start)
@@ -267,6 +426,9 @@ def main():
             bad += 1
             print(f"  cut {n}: run ended with {rc}\n{out}")
             continue
+        if args.encrypt and plaintext_leak(rig.load(), plain) is not None:
+            leaks += 1
+            print(f"  cut {n}: plaintext in UPDATE or SWAP after the cut")
         for _ in range(3):
             rc, out = rig.qemu()
             if rc != EXIT_POWER_CUT:
@@ -275,10 +437,90 @@ def main():
         if rc != 0 or v not in (2, 3):
             bad += 1
             print(f"  cut {n}: after reboot rc={rc} version={v}\n{out}")
-        elif v == 3 and trigger_done is None:
+            continue
+        flash = rig.load()
+        if args.delta and not boot_holds(flash, full[v]):
+            bad += 1
+            print(f"  cut {n}: v{v} runs but BOOT is not the signed v{v}")
+        if args.encrypt and plaintext_leak(flash, plain) is not None:
+            leaks += 1
+            print(f"  cut {n}: plaintext in UPDATE or SWAP after recovery")
+        if v == 3 and trigger_done is None:
             trigger_done = n
-    check(bad == 0, f"every cut point of {len(range(1, total + 1, args.cut_stride))} recovers to v2 or v3")
+    points = len(range(1, total + 1, args.cut_stride))
+    check(bad == 0, f"every cut point of {points} recovers to v2 or v3"
+          + (" (BOOT byte for byte)" if args.delta else ""))
+    if args.encrypt:
+        check(leaks == 0, f"no plaintext in UPDATE or SWAP at any of the {points} cut points")
     print(f"  (first cut point that ends in v3: {trigger_done})")
+
+    if args.encrypt:
+        print("7. encryption: another key or no encryption is refused")
+        wrong = os.path.join(rig.work, "wrong-key")
+        os.makedirs(wrong, exist_ok=True)
+        for f in ["app.bin", "key.der"]:
+            shutil.copy(os.path.join(rig.work, f), wrong)
+        wrong_key = bytearray(key)
+        wrong_key[5] ^= 0x80
+        open(os.path.join(wrong, "encrypt.key"), "wb").write(wrong_key)
+        run(rig.sign_cmd(4, key_file=os.path.join(wrong, "encrypt.key")), cwd=wrong,
+            stdout=subprocess.DEVNULL)
+        other_key = open(os.path.join(wrong, "app_v4_signed_and_encrypted.bin"), "rb").read()
+        for image, what in [(other_key, "image encrypted with another key"),
+                            (rig.image(4), "image not encrypted")]:
+            rig.save(confirmed_v2)
+            rc, out = rig.qemu(inbox=image)
+            refused = (rc == 0 and "app: update refused" in out and "app: staged" not in out
+                       and app_version(out) == 2)
+            rc, out2 = rig.qemu()
+            check(refused and rc == 0 and "boot: no update; version 2" in out2,
+                  f"{what}: refused by UpdateWriter, v2 still runs", out + out2)
+            rig.save(confirmed_v2)
+            rig.stage(image)
+            rig.raw_trigger()
+            rc, out = rig.qemu()
+            check(rc == 0 and re.search(r"boot: update refused \([^)]*\); version 2", out) is not None
+                  and app_version(out) == 2 and boot_holds(rig.load(), full[2]),
+                  f"{what}: forced into UPDATE and triggered, refused by the bootloader, BOOT untouched", out)
+
+    if args.delta:
+        print("7. delta: bad diffs refused; power cuts during the inverse patch")
+        diff3 = bytearray(rig.update(3))
+        diff3[HEADER_SIZE + (len(diff3) - HEADER_SIZE) // 2] ^= 0x01
+        rig.save(confirmed_v2)
+        rc, out = rig.qemu(inbox=bytes(diff3))
+        check(rc == 0 and "app: update refused: digest mismatch" in out and app_version(out) == 2,
+              "tampered diff image refused by UpdateWriter", out)
+        wrong_base = rig.diff(4, 1)[0]  # a diff for v1, offered to v2
+        rig.save(confirmed_v2)
+        rc, out = rig.qemu(inbox=wrong_base)
+        check(rc == 0 and "app: staged version 4" in out
+              and "update refused (delta base mismatch); version 2" in out and app_version(out) == 2
+              and boot_holds(rig.load(), full[2]),
+              "diff against another base: refused by the bootloader, BOOT untouched", out)
+        rig.save(testing_v3)
+        rc, out = rig.qemu()
+        m = re.findall(r"app: flash operations so far (\d+)", out)
+        total = int(m[-1]) if m else 0
+        check(rc == 0 and "boot: rolled back; version 2" in out and total > 0,
+              f"uncut rollback takes {total} flash operations", out)
+        bad = 0
+        for n in range(1, total + 1, args.cut_stride):
+            rig.save(testing_v3)
+            rc, out = rig.qemu(TEAR if args.tear else 0, cut=n)
+            if rc != EXIT_POWER_CUT:
+                bad += 1
+                print(f"  cut {n}: run ended with {rc}\n{out}")
+                continue
+            for _ in range(3):
+                rc, out = rig.qemu()
+                if rc != EXIT_POWER_CUT:
+                    break
+            if rc != 0 or app_version(out) != 2 or not boot_holds(rig.load(), full[2]):
+                bad += 1
+                print(f"  cut {n}: after reboot rc={rc} version={app_version(out)}\n{out}")
+        check(bad == 0, f"every cut point of {len(range(1, total + 1, args.cut_stride))} "
+              "of the rollback ends in v2, BOOT byte for byte")
 
     print(f"{passed} passed, {failed} failed")
     return 0 if failed == 0 else 1

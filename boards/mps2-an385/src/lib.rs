@@ -60,8 +60,59 @@ pub unsafe fn take_flash(settings: Option<testctl::Settings>, load: bool) -> Boa
     )))
 }
 
+#[cfg(any(
+    all(feature = "encrypt-chacha", feature = "encrypt-aes128"),
+    all(feature = "encrypt-chacha", feature = "encrypt-aes256"),
+    all(feature = "encrypt-aes128", feature = "encrypt-aes256"),
+))]
+compile_error!("choose at most one of the features encrypt-chacha, encrypt-aes128, encrypt-aes256");
+
+/// The cipher of the UPDATE partition (wolfBoot's `EXT_ENCRYPTED` with
+/// `ENCRYPT_WITH_*`), from the `encrypt-*` feature; `None`: updates are
+/// stored in plain text. Bootloader and application must agree, so both
+/// read it from here.
+pub const ENCRYPTION: Option<wolfboot_swap_state_machine::EncryptAlgorithm> =
+    if cfg!(feature = "encrypt-chacha") {
+        Some(wolfboot_swap_state_machine::EncryptAlgorithm::ChaCha20)
+    } else if cfg!(feature = "encrypt-aes128") {
+        Some(wolfboot_swap_state_machine::EncryptAlgorithm::Aes128Ctr)
+    } else if cfg!(feature = "encrypt-aes256") {
+        Some(wolfboot_swap_state_machine::EncryptAlgorithm::Aes256Ctr)
+    } else {
+        None
+    };
+
 /// wolfBoot's trailer options for this board: its defaults (words may be
 /// programmed again with bits cleared, so no `NVM_FLASH_WRITEONCE`; flash
-/// erases to 0xFF, so no `WOLFBOOT_FLAGS_INVERT`; no `TRAILER_SKIP`).
-pub const TRAILER: wolfboot_swap_state_machine::TrailerConfig =
-    wolfboot_swap_state_machine::TrailerConfig::DEFAULT;
+/// erases to 0xFF, so no `WOLFBOOT_FLAGS_INVERT`; no `TRAILER_SKIP`), except
+/// that with [`ENCRYPTION`] both trailers end below the key and nonce stored
+/// at the end of BOOT (`ENCRYPT_TMP_SECRET_OFFSET`), as in wolfBoot.
+///
+/// This is the trailer *with* the secret area: an application builds its
+/// `WolfBootConfig` from it and `secret: ENCRYPTION.map(EncryptSecret::of)`
+/// (not `with_encryption`, which would add the area a second time).
+pub const TRAILER: wolfboot_swap_state_machine::TrailerConfig = match ENCRYPTION {
+    Some(alg) => wolfboot_swap_state_machine::TrailerConfig::DEFAULT
+        .with_encrypt_secret(alg.key_len() as u32, alg.nonce_len() as u32),
+    None => wolfboot_swap_state_machine::TrailerConfig::DEFAULT,
+};
+
+/// Whether the bootloader applies delta (diff) images (feature `delta`).
+pub const DELTA: bool = cfg!(feature = "delta");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trailer_ends_below_the_key_area_when_encrypted() {
+        let skip = ENCRYPTION.map_or(0, |a| (a.key_len() + a.nonce_len()) as u32);
+        assert_eq!(TRAILER.trailer_skip, skip);
+        assert!(!TRAILER.write_once && !TRAILER.flags_invert);
+        // The trailer (and the key) stay inside BOOT's last sector.
+        assert_eq!(
+            TRAILER.reserved_len(layout::PARTITION_SIZE, layout::SECTOR_SIZE, false),
+            Some(layout::SECTOR_SIZE)
+        );
+    }
+}

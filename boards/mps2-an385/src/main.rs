@@ -4,7 +4,9 @@
 //! state machine decides (resume an interrupted swap, roll back an
 //! unconfirmed image, install a triggered update, fall back to UPDATE) with
 //! every image verified against the embedded keystore → jump to the verified
-//! image in BOOT.
+//! image in BOOT. With an `encrypt-*` feature UPDATE (and SWAP) hold
+//! ciphertext, decrypted with the key stored at the end of BOOT; with
+//! `delta` a diff image in UPDATE patches BOOT in place.
 #![cfg_attr(target_os = "none", no_std, no_main)]
 
 #[cfg(target_os = "none")]
@@ -16,7 +18,7 @@ mod firmware {
         layout::{self, IMAGE_HEADER_SIZE, PARTITIONS},
         semihost, take_flash, testctl,
         verifier::KeystoreVerifier,
-        TRAILER,
+        ENCRYPTION, TRAILER,
     };
     use wolfboot_swap_state_machine::{
         BootAction, BootConfig, BootError, Bootloader, RefuseReason, VerifyError,
@@ -39,6 +41,7 @@ mod firmware {
         let config = BootConfig {
             trailer: TRAILER,
             header_size: IMAGE_HEADER_SIZE,
+            encryption: ENCRYPTION,
             ..BootConfig::default()
         };
         let verifier = KeystoreVerifier::new(&keys::KEYSTORE);
@@ -100,6 +103,9 @@ mod firmware {
             RefuseReason::WrongType => con.print("not an application"),
             RefuseReason::TooLarge => con.print("too large"),
             RefuseReason::Verify(e) => con.print(verify_error_str(*e)),
+            RefuseReason::NoKey => con.print("no encryption key"),
+            RefuseReason::DeltaBaseMismatch => con.print("delta base mismatch"),
+            RefuseReason::DeltaUnsupported => con.print("delta not applicable"),
             RefuseReason::NotNewer { current, candidate } => {
                 con.print("version ");
                 con.dec(*candidate);

@@ -22,6 +22,7 @@
 //! | 0x0C   | firmware   | operations so far. QEMU zeroes RAM at start and keeps it across resets, and no loader image covers this word, so the count runs across the bootloader and application and across resets |
 //! | 0x10   | harness    | `inbox_len`: bytes of the image the harness placed in the update inbox ([`INBOX_ADDRESS`](crate::layout::INBOX_ADDRESS)) |
 //! | 0x14   | firmware   | [`INBOX_TAKEN`] once the application has streamed the inbox (QEMU restores the inbox and the harness words at every reset, but not this word, so the application stages it once per QEMU run) |
+//! | 0x20   | harness    | 48 bytes: update-encryption key then nonce (a key file as `sign --encrypt` reads it) for [`flags::APP_SET_KEY`] |
 //!
 //! With [`flags::APP_STAGE`] the harness also loads a signed image into the
 //! update inbox, the 1 MiB of RAM below the block
@@ -57,6 +58,11 @@ pub mod flags {
     /// UPDATE through `UpdateWriter` (verified there), and triggers it only
     /// if it verified; once per QEMU run.
     pub const APP_STAGE: u32 = 1 << 4;
+    /// The test application stores the update-encryption key and nonce the
+    /// harness placed at [`offset::KEY`](super::offset::KEY)
+    /// (`set_encrypt_key`), unless the same ones are already stored (builds
+    /// with an `encrypt-*` feature).
+    pub const APP_SET_KEY: u32 = 1 << 5;
 }
 
 /// Offsets inside the block.
@@ -73,7 +79,15 @@ pub mod offset {
     pub const INBOX_LEN: u32 = 0x10;
     /// [`INBOX_TAKEN`](super::INBOX_TAKEN) once the inbox was staged (firmware-owned).
     pub const INBOX_STATE: u32 = 0x14;
+    /// Update-encryption key then nonce ([`KEY_AREA`](super::KEY_AREA)
+    /// bytes; a cipher uses the first key + nonce length of them), for
+    /// [`flags::APP_SET_KEY`](super::flags::APP_SET_KEY).
+    pub const KEY: u32 = 0x20;
 }
+
+/// Bytes of the key area of the block: the longest key (32) and nonce (16).
+pub const KEY_AREA: usize = 48;
+const _: () = assert!(offset::KEY as usize + KEY_AREA <= 0x100 && KEY_AREA.is_multiple_of(4));
 
 /// Value of the firmware-owned inbox word once the application has staged
 /// the inbox ("STGD").
@@ -189,6 +203,18 @@ mod target {
         // writes it (at reset, before any firmware runs), and `len` is
         // clamped to its size.
         Some(unsafe { core::slice::from_raw_parts(INBOX_ADDRESS as usize as *const u8, len) })
+    }
+
+    /// The key area of the block ([`offset::KEY`]): key then nonce, for
+    /// [`flags::APP_SET_KEY`].
+    pub fn key_area() -> [u8; KEY_AREA] {
+        let mut key = [0u8; KEY_AREA];
+        for (i, chunk) in key.chunks_exact_mut(4).enumerate() {
+            // SAFETY: see `settings`; the key area lies inside the block.
+            let w = unsafe { word_ptr(offset::KEY + 4 * i as u32).read_volatile() };
+            chunk.copy_from_slice(&w.to_le_bytes());
+        }
+        key
     }
 
     /// The flash [`Monitor`] of a test run: counts operations, writes them

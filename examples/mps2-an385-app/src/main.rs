@@ -11,6 +11,11 @@
 //!   there (`finish` against the same keystore as the bootloader, no
 //!   downgrade) and only then triggers it and resets into the bootloader.
 //!   Nothing in this path depends on where the bytes come from;
+//! * with `APP_SET_KEY` (builds with an `encrypt-*` feature): stores the
+//!   update-encryption key and nonce the harness placed in the control block
+//!   at the end of BOOT (`set_encrypt_key`, wolfBoot's
+//!   `wolfBoot_set_encrypt_key`), unless they are already there; updates
+//!   then arrive encrypted and stay encrypted in UPDATE;
 //! * with `APP_TRIGGER`: the raw path, for testing the *bootloader's*
 //!   checks: the harness wrote an image straight into UPDATE, and the app
 //!   marks it `UPDATING` (`update_trigger`, no verification) if it is newer;
@@ -24,10 +29,10 @@ use wolfboot_board_mps2_an385::{
     layout::{IMAGE_HEADER_SIZE, PARTITIONS},
     semihost, take_flash,
     testctl::{self, flags},
-    BoardFlashSet, TRAILER,
+    BoardFlashSet, ENCRYPTION, TRAILER,
 };
 use wolfboot_libwolfboot::{
-    PartitionId, PartitionState, UpdateError, WolfBoot, WolfBootConfig,
+    EncryptSecret, Error, PartitionId, PartitionState, UpdateError, WolfBoot, WolfBootConfig,
 };
 use wolfboot_verify::VerifyError;
 
@@ -82,6 +87,8 @@ fn verify_error_str(e: &VerifyError) -> &'static str {
 /// `UpdateError` as text, without `core::fmt`.
 fn print_update_error(con: &mut Uart, e: &UpdateError) {
     match e {
+        UpdateError::Io(Error::NoEncryptKey) => con.print("no encryption key stored"),
+        UpdateError::Io(Error::Unconfirmed) => con.print("running image not confirmed"),
         UpdateError::Io(_) => con.print("flash error"),
         UpdateError::Header(_) => con.print("not a wolfBoot image"),
         UpdateError::TooLarge => con.print("too large"),
@@ -151,6 +158,34 @@ fn stage(wb: &mut App, con: &mut Uart, image: &[u8]) -> bool {
     }
 }
 
+/// Store the key and nonce from the control block (`set_encrypt_key`),
+/// unless the same ones are stored already (QEMU restores the control block
+/// at every reset, so this runs at every start of the application).
+fn set_key(wb: &mut App, con: &mut Uart) {
+    let Some(secret) = wb.config().secret else {
+        con.println("app: set_key: built without encryption");
+        return;
+    };
+    let area = testctl::key_area();
+    let (key, rest) = area.split_at(usize::from(secret.key_len));
+    let nonce = &rest[..usize::from(secret.nonce_len)];
+    let mut stored_key = [0u8; testctl::KEY_AREA];
+    let mut stored_nonce = [0u8; testctl::KEY_AREA];
+    let stored_key = &mut stored_key[..key.len()];
+    let stored_nonce = &mut stored_nonce[..nonce.len()];
+    if wb.get_encrypt_key(stored_key, stored_nonce) == Ok(true)
+        && stored_key == key
+        && stored_nonce == nonce
+    {
+        con.println("app: encryption key already stored");
+        return;
+    }
+    match wb.set_encrypt_key(key, nonce) {
+        Ok(()) => con.println("app: encryption key stored"),
+        Err(_) => con.println("app: set_encrypt_key failed"),
+    }
+}
+
 #[entry]
 fn main() -> ! {
     // SAFETY: the only UART user in the application.
@@ -164,8 +199,9 @@ fn main() -> ! {
         flash,
         WolfBootConfig {
             layout: PARTITIONS,
+            // TRAILER already ends below the key area when ENCRYPTION is set.
             trailer: TRAILER,
-            secret: None,
+            secret: ENCRYPTION.map(EncryptSecret::of),
         },
     );
 
@@ -175,6 +211,10 @@ fn main() -> ! {
     let state = wb.partition_state(PartitionId::Boot);
     con.print(", BOOT state ");
     con.println(state.map_or("unreadable", state_str));
+
+    if has(flags::APP_SET_KEY) {
+        set_key(&mut wb, &mut con);
+    }
 
     if has(flags::APP_NO_CONFIRM) {
         con.println("app: not confirming");
