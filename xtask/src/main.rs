@@ -4,8 +4,11 @@
 //! the step named and a non-zero exit.
 
 mod demo;
+mod fuzz;
 mod mps2;
+mod ota;
 mod steps;
+mod virt;
 
 use std::process::ExitCode;
 
@@ -14,15 +17,24 @@ usage: cargo xtask <command> [options]
 
 commands:
   test [--quick]         fmt check, clippy -D warnings, every test, sim scenarios, demo (what CI runs)
-  demo                   the update story on the sim board: sign, boot, update, confirm, roll back, refuse
-  build --board NAME [--sign ALG] [--hash H]
+  demo [--ota]           the update story on the sim board: sign, boot, update, confirm, roll back,
+                         refuse, then an encrypted update and a delta update with rollback
+                         (--ota: then an update over HTTPS from a loopback server)
+  serve [ota-server options]
+                         development HTTPS update server for the sim board (examples/sim-ota)
+  build --board NAME [--sign ALG] [--hash H] [--encrypt chacha|aes128|aes256] [--delta]
                          build bootloader, test app, signed image and factory image
-                         (boards: sim, mps2-an385)
-  run --board mps2-an385 [--sign ALG] [--hash H]
-                         build, then boot the firmware under QEMU
-  size --board mps2-an385
-                         bootloader text/data/bss per signature algorithm (SHA-256)
+                         (boards: sim, mps2-an385, qemu-virt-aarch64); --encrypt: updates
+                         encrypted with that cipher; --delta: v2 also as a delta image
+  run --board NAME [--sign ALG] [--hash H] [--encrypt ALG] [--delta]
+                         build, then boot (sim: v1 stages v2, reboot; QEMU boards: under QEMU;
+                         mps2-an385 with --encrypt/--delta: v1 stores the key, stages v2, v2 runs)
+  size --board mps2-an385|qemu-virt-aarch64
+                         bootloader text/data/bss per signature algorithm (SHA-256;
+                         mps2-an385: also ecc256 with each cipher and with delta)
   bench                  verify and sign timings, flash operations per update
+  fuzz [--target T]... [--seconds N]
+                         cargo-fuzz targets of fuzz/, seeded, N s each (default 60; test: 15)
   help                   this text";
 
 fn main() -> ExitCode {
@@ -35,7 +47,9 @@ fn main() -> ExitCode {
     let result = match cmd.as_str() {
         "test" => steps::test(rest),
         "demo" => demo::demo(rest),
+        "serve" => ota::serve(rest),
         "build" => steps::build(rest),
+        "fuzz" => fuzz::fuzz(rest),
         "bench" => steps::bench(rest),
         "run" => steps::run_board(rest),
         "size" => steps::size(rest),

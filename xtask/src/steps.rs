@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
-use wolfboot_board_sim::harness::{Binaries, Device};
+use wolfboot_board_sim::harness::Binaries;
 
 /// Repository root (the workspace folder above `xtask/`).
 pub fn root() -> PathBuf {
@@ -14,7 +14,7 @@ pub fn root() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("."))
 }
 
-fn target_dir() -> PathBuf {
+pub fn target_dir() -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| root().join("target"))
@@ -109,12 +109,18 @@ pub fn test(args: &[String]) -> Result<(), String> {
             "wolfboot-swap-state-machine",
             "-p",
             "wolfboot-libwolfboot",
+            "-p",
+            "wolfboot-encrypt",
+            "-p",
+            "wolfboot-delta",
         ]),
     )?;
     run(
         "unit, integration and interop tests",
         cargo().args(["test", "--workspace", "--all-features"]),
     )?;
+    // Every cargo-fuzz target for a short smoke run (see xtask/src/fuzz.rs).
+    crate::fuzz::smoke()?;
     let bins = build_sim_binaries()?;
     run(
         "sim board scenarios (real binaries, power cuts, kills)",
@@ -138,7 +144,9 @@ pub fn test(args: &[String]) -> Result<(), String> {
             )
             .env("WOLFBOOT_SIGN_CLI", &bins.sign_cli),
     )?;
+    crate::ota::test(&bins)?;
     crate::mps2::test(&bins.sign_cli, quick)?;
+    crate::virt::test(&bins.sign_cli, quick)?;
     if !quick {
         println!("==> demo");
         crate::demo::run_story(&bins, &target_dir().join("xtask-test-demo"))?;
@@ -160,35 +168,21 @@ fn board_arg(args: &[String]) -> Result<String, String> {
             return Ok(b.to_string());
         }
     }
-    Err("missing --board NAME (boards: sim, mps2-an385)".into())
+    Err("missing --board NAME (boards: sim, mps2-an385, qemu-virt-aarch64)".into())
 }
 
 pub fn build(args: &[String]) -> Result<(), String> {
     let board = board_arg(args)?;
     match board.as_str() {
-        "sim" => {
-            let bins = build_sim_binaries()?;
-            let out = target_dir().join("board-sim");
-            let dev = Device::new(&out, bins)?;
-            let v1 = dev.sign(1)?;
-            dev.factory(&v1, None)?;
-            println!("sim board built:");
-            println!("  bootloader:    {}", dev.bins.bootloader.display());
-            println!("  test app:      {}", dev.bins.app.display());
-            println!("  signed app v1: {}", v1.display());
-            println!("  factory flash: {}", dev.flash.display());
-            println!(
-                "run it: (cd {} && {} -- get_version get_state)",
-                out.display(),
-                dev.bins.bootloader.display()
-            );
-            Ok(())
-        }
+        "sim" => crate::demo::build_sim(args),
         "mps2-an385" => {
             let sign_cli = build_sign_cli()?;
             crate::mps2::build(args, &sign_cli).map(|_| ())
         }
-        other => Err(format!("unknown board `{other}` (boards: sim, mps2-an385)")),
+        "qemu-virt-aarch64" => crate::virt::build(args, &build_sign_cli()?).map(|_| ()),
+        other => Err(format!(
+            "unknown board `{other}` (boards: sim, mps2-an385, qemu-virt-aarch64)"
+        )),
     }
 }
 
@@ -200,24 +194,20 @@ fn build_sign_cli() -> Result<PathBuf, String> {
 pub fn run_board(args: &[String]) -> Result<(), String> {
     match board_arg(args)?.as_str() {
         "mps2-an385" => crate::mps2::run_board(args, &build_sign_cli()?),
-        "sim" => {
-            let bins = build_sim_binaries()?;
-            let dev = Device::new(&target_dir().join("board-sim"), bins)?;
-            let v1 = dev.sign(1)?;
-            dev.factory(&v1, None)?;
-            let r = dev.boot(&["get_version", "get_state"])?;
-            print!("{}{}", r.stderr, r.stdout);
-            Ok(())
-        }
-        other => Err(format!("unknown board `{other}` (boards: sim, mps2-an385)")),
+        "qemu-virt-aarch64" => crate::virt::run_board(args, &build_sign_cli()?),
+        "sim" => crate::demo::run_sim(args),
+        other => Err(format!(
+            "unknown board `{other}` (boards: sim, mps2-an385, qemu-virt-aarch64)"
+        )),
     }
 }
 
 pub fn size(args: &[String]) -> Result<(), String> {
     match board_arg(args)?.as_str() {
         "mps2-an385" => crate::mps2::size(&build_sign_cli()?),
+        "qemu-virt-aarch64" => crate::virt::size(&build_sign_cli()?),
         other => Err(format!(
-            "size: board `{other}` is not a firmware board (boards: mps2-an385)"
+            "size: board `{other}` is not a firmware board (boards: mps2-an385, qemu-virt-aarch64)"
         )),
     }
 }

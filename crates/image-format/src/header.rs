@@ -127,7 +127,7 @@ impl<'a> ImageHeader<'a> {
         let by_length = image.len().wrapping_sub(first.payload_size() as usize);
         if by_length.is_power_of_two()
             && by_length <= IMAGE_HEADER_SIZE_MAX
-            && by_length < image.len()
+            && by_length <= image.len()
         {
             if let Ok(h) = Self::parse(image, by_length) {
                 if h.is_complete() {

@@ -32,7 +32,7 @@ fn staging_is_refused_while_the_running_image_is_unconfirmed() {
     let keystore = Keystore::new(&slots);
     let running = vectors::read("custom_tlv_v739_signed.bin");
     let backup = vectors::read("ecc256_sha256_v668_signed.bin");
-    let older = vectors::read("delta_base_v492_signed.bin");
+    let older = vectors::read("encrypted_aes128_v470_signed.bin");
 
     let mut flash = MemFlash::new(MemFlashConfig::new(0x11000, SECTOR, 8)).unwrap();
     flash.poke(0, &running).unwrap();
@@ -60,7 +60,13 @@ fn staging_is_refused_while_the_running_image_is_unconfirmed() {
     wb.success().unwrap();
     let mut w = wb.update_writer().unwrap();
     w.write(&older).unwrap();
-    assert!(w.finish(&keystore, false).is_err());
+    assert!(matches!(
+        w.finish(&keystore, false),
+        Err(wolfboot_libwolfboot::UpdateError::Downgrade {
+            current: 739,
+            offered: 470
+        })
+    ));
     assert_eq!(
         wb.partition_state(PartitionId::Boot).unwrap(),
         Some(PartitionState::Success)

@@ -457,7 +457,15 @@ pub fn parse_private_key(
     if bytes.is_empty() {
         return Err("empty file".into());
     }
-    let key = if let Some(pem) = pem_to_der(bytes) {
+    // Raw key bytes may start like PEM armour by chance: what does not decode
+    // as PEM but has a raw key's size is read as raw.
+    let pem = pem_to_der(bytes).filter(|r| {
+        r.is_ok()
+            || !KeyKind::ALL
+                .iter()
+                .any(|k| k.raw_private_len() == bytes.len())
+    });
+    let key = if let Some(pem) = pem {
         let (label, der) = pem?;
         parse_der_private(&der)
             .ok_or_else(|| format!("PEM block '{label}' is not a supported private key"))?

@@ -178,10 +178,7 @@ fn bad_command_lines() {
             "invalid firmware version",
         ),
         (&["--frobnicate", "fw.bin", "k.der", "1"], "unknown option"),
-        (
-            &["--lms", "fw.bin", "k.der", "1"],
-            "not supported",
-        ),
+        (&["--lms", "fw.bin", "k.der", "1"], "not supported"),
         (
             &["--ecc256", "--ed25519", "fw.bin", "k.der", "1"],
             "only one signature algorithm",

@@ -1,6 +1,6 @@
 //! Inputs found by the fuzz targets (`fuzz/`), kept as plain tests.
 
-use sign_cli::keys::{parse_public_key, KeyKind};
+use sign_cli::keys::{parse_private_key, parse_public_key, KeyKind, PrivateKey};
 use wolfboot_test_vectors as tv;
 
 /// `key_files`: any 57 bytes were taken as a raw Ed448 public key, so a
@@ -21,4 +21,20 @@ fn raw_ed448_public_key_must_be_a_curve_point() {
     assert_eq!(real.len(), 57);
     let k = parse_public_key(&real).unwrap();
     assert_eq!((k.kind, k.bytes), (KeyKind::Ed448, real));
+}
+
+/// `key_files`: a raw Ed25519 key file (seed then public key) whose seed
+/// happens to start with `-----BEGIN ` was taken for PEM and refused.
+#[test]
+fn raw_key_starting_like_pem_armour_reads_as_raw() {
+    let mut seed = [b'Z'; 32];
+    seed[..11].copy_from_slice(b"-----BEGIN ");
+    let key = PrivateKey::Ed25519(Box::new(ed25519_dalek::SigningKey::from_bytes(&seed)));
+    let raw = key.to_wolfboot_raw().unwrap();
+    assert!(raw.starts_with(b"-----BEGIN "));
+    let again = parse_private_key(&raw, Some(KeyKind::Ed25519)).unwrap();
+    assert_eq!(again.public_key(), key.public_key());
+    // Real PEM that does not decode is still reported as such.
+    let err = parse_private_key(b"-----BEGIN ZZZ\nnot base64\n", None).unwrap_err();
+    assert!(err.contains("PEM"), "{err}");
 }

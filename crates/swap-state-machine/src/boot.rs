@@ -670,7 +670,12 @@ impl<S: FlashSet, V: ImageVerifier> Bootloader<S, V> {
             .update_trailer
             .sector_flag(&mut self.flash, 0)?
             .unwrap_or(SectorFlag::New);
-        let fresh = flag0 == SectorFlag::New;
+        // DISABLE_BACKUP records no progress when copying a full image: a
+        // sector flag past NEW is garbage there, never a copy to resume
+        // without verifying (delta patching records its progress in any mode).
+        let is_diff =
+            update_h.is_some_and(|h| h.image_type & HDR_IMG_TYPE_DIFF_MASK == HDR_IMG_TYPE_DIFF);
+        let fresh = flag0 == SectorFlag::New || (self.config.disable_backup && !is_diff);
 
         let mut total = total_size(boot_h, update_h, hdr);
         if total <= hdr || (fresh && update_h.is_none()) {
