@@ -807,9 +807,6 @@ impl<S: FlashSet, V: ImageVerifier> Bootloader<S, V> {
     /// sector: it is first copied to the start of the staging sector (with
     /// the trailer magic after it), then written back (see `load_secret`).
     pub(crate) fn final_erase(&mut self, resume: bool) -> Result<bool, BootError> {
-        let s = self.sector_size();
-        let psize = self.layout.partition_size();
-        let reserved = reserved_len(&self.config, psize, s);
         let update_state = self.update_trailer.state(&mut self.flash)?;
         let in_final = update_state == Some(PartitionState::FinalFlags);
         // BOOT marked UPDATING: only the clean-up of UPDATE's trailer was left.
@@ -841,10 +838,7 @@ impl<S: FlashSet, V: ImageVerifier> Bootloader<S, V> {
         if write_once {
             self.boot_trailer.set_state(&mut self.flash, final_state)?;
         }
-        self.update_trailer.invalidate(&mut self.flash)?;
-        for sec in (psize - reserved) / s..psize / s {
-            self.erase_sector(PartitionId::Update, sec)?;
-        }
+        self.update_trailer.erase(&mut self.flash)?;
         if !write_once {
             self.boot_trailer.set_state(&mut self.flash, final_state)?;
         }

@@ -721,22 +721,11 @@ impl PartitionTrailer {
     /// wolfBoot's `wolfBoot_update_trigger` on this (UPDATE) trailer: start
     /// from a clean trailer and record [`PartitionState::Updating`].
     pub fn trigger<S: FlashSet + ?Sized>(&self, set: &mut S) -> Result<(), TrailerError> {
-        if self.write_once {
-            let sel = self.select(set)?;
-            let mut patches = [(
-                TRAILER_STATE_FROM_END,
-                PartitionState::Updating.to_byte(self.flags_invert),
-            ); 5];
-            for (i, (p, b)) in patches.iter_mut().skip(1).zip(MAGIC_BYTES).enumerate() {
-                *p = (TRAILER_MAGIC_FROM_END - i as u32, b);
-            }
-            self.rewrite_copy(set, sel, true, &patches)
-        } else {
-            self.invalidate(set)?;
-            let start = self.sector_start(0)?;
-            self.partition.erase(set, start, start + self.sector_size)?;
-            self.set_state(set, PartitionState::Updating)
-        }
+        // Every copy is erased first (write-once too): sector flags left by
+        // an earlier swap must not survive into a new trigger, where they
+        // would read as a swap to resume without verifying the image.
+        self.erase(set)?;
+        self.set_state(set, PartitionState::Updating)
     }
 
     /// Clear the magic by programming its bytes to the non-erased value
@@ -758,8 +747,15 @@ impl PartitionTrailer {
     /// ([`PartitionTrailer::invalidate`]).
     pub fn erase<S: FlashSet + ?Sized>(&self, set: &mut S) -> Result<(), TrailerError> {
         self.invalidate(set)?;
-        let copies = if self.write_once { 2 } else { 1 };
-        for sel in (0..copies).rev() {
+        if !self.write_once {
+            let start = self.sector_start(0)?;
+            self.partition.erase(set, start, start + self.sector_size)?;
+            return Ok(());
+        }
+        // Write-once: the live copy goes last, so that a cut in between
+        // leaves the trailer as it was rather than an older copy.
+        let live = self.select(set)?;
+        for sel in [1 - live, live] {
             let start = self.sector_start(sel)?;
             self.partition.erase(set, start, start + self.sector_size)?;
         }
@@ -828,6 +824,33 @@ mod tests {
         let before = bytes(&mut f, end - 16, 16);
         let after = bytes(&mut f, end, skip as usize);
         (before, after, f)
+    }
+
+    #[test]
+    fn trigger_clears_stale_sector_flags() {
+        // Found by the boot_decision fuzz target: a write-once trigger kept
+        // the flags of an earlier swap, and the next boot "resumed" it.
+        for write_once in [false, true] {
+            let mut f = flash(write_once);
+            let cfg = TrailerConfig {
+                write_once,
+                flags_invert: false,
+                trailer_skip: 0,
+            };
+            let t = PartitionTrailer::of(&layout(), PartitionId::Update, cfg);
+            t.set_state(&mut f, PartitionState::New).unwrap();
+            t.set_sector_flag(&mut f, 0, SectorFlag::Updated).unwrap();
+            t.set_sector_flag(&mut f, 1, SectorFlag::Swapping).unwrap();
+            t.trigger(&mut f).unwrap();
+            assert_eq!(t.state(&mut f).unwrap(), Some(PartitionState::Updating));
+            for sector in 0..4 {
+                assert_eq!(
+                    t.sector_flag(&mut f, sector).unwrap(),
+                    Some(SectorFlag::New),
+                    "write_once {write_once}, sector {sector}"
+                );
+            }
+        }
     }
 
     #[test]
