@@ -123,7 +123,9 @@ fuzz_target!(|data: &[u8]| {
             2 if at < new.len() => {
                 new.remove(at);
             }
-            _ => new.splice(at..at, std::iter::repeat(ESC).take(usize::from(val % 16))).for_each(drop),
+            _ => new
+                .splice(at..at, std::iter::repeat(ESC).take(usize::from(val % 16)))
+                .for_each(drop),
         }
     }
     if new.is_empty() {

@@ -186,12 +186,12 @@ fuzz_target!(
     |input: Input| {
         let mut opts = input.opts;
         if input.geo.write_once {
-            // Out of model: the two-copy trailer of NVM_FLASH_WRITEONCE
-            // (wolfBoot's scheme) picks the copy "further along" by the
-            // bytes after its magic. A torn program or erase that leaves a
-            // copy with its magic but without (some of) its sector flags can
-            // be picked over the good copy, and a swap resumed from flags
-            // two steps back destroys both images. See docs/security.md.
+            // Out of model (docs/security.md, "Limits"): byte-by-byte tearing
+            // of the two-copy trailer of NVM_FLASH_WRITEONCE can leave a copy
+            // with its magic but not all its sector flags (picked over the
+            // good copy: a swap resumed two steps back destroys both images),
+            // or a copy that reads erased but was programmed (the next write
+            // skips its erase: every boot fails with a double program).
             opts.torn_seed = None;
         }
         let mut s = Story {

@@ -274,3 +274,38 @@ fn disable_backup_verifies_update_whatever_the_sector_flags() {
     assert_eq!(partition(&b, PartitionId::Boot)[..old.len()], old[..]);
     assert_eq!(d.boot_state, Some(PartitionState::Success));
 }
+
+/// `boot_decision` fuzz finding: with NVM_FLASH_WRITEONCE, `update_trigger`
+/// wrote a new copy of UPDATE's trailer sector keeping its sector flags (as
+/// wolfBoot's does). Garbage flags there ("sector 0 backed up") made the
+/// next boot resume a swap that never started, without verifying UPDATE,
+/// and nothing was left to boot. The trigger now erases every copy first.
+#[test]
+fn write_once_trigger_over_garbage_sector_flags_keeps_the_device_booting() {
+    let config = BootConfig {
+        trailer: TrailerConfig {
+            write_once: true,
+            ..TrailerConfig::DEFAULT
+        },
+        ..BootConfig::default()
+    };
+    let mut b = bootloader(&vector(V668), &vector(V739), config);
+    let t = PartitionTrailer::of(&layout(), PartitionId::Update, config.trailer);
+    t.set_state(b.flash_mut(), PartitionState::Success).unwrap();
+    for (sector, flag) in [SectorFlag::Backup, SectorFlag::Swapping]
+        .into_iter()
+        .enumerate()
+    {
+        t.set_sector_flag(b.flash_mut(), sector as u32, flag)
+            .unwrap();
+    }
+    b.success().unwrap();
+    assert_eq!(b.boot().unwrap().image.version, 668);
+    b.update_trigger().unwrap();
+    let d = b.boot().expect("the device booted before the trigger");
+    assert_eq!((d.image.version, d.action), (739, BootAction::Installed));
+    assert_eq!(
+        partition(&b, PartitionId::Boot)[..vector(V739).len()],
+        vector(V739)[..]
+    );
+}
