@@ -4,6 +4,7 @@
 //! the step named and a non-zero exit.
 
 mod demo;
+mod firmware;
 mod fuzz;
 mod mps2;
 mod ota;

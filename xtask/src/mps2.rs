@@ -7,6 +7,7 @@ use std::process::Command;
 
 use wolfboot_swap_state_machine::EncryptAlgorithm;
 
+use crate::firmware::{self, Toolchain};
 use crate::steps::{root, run};
 
 const BOARD: &str = "boards/mps2-an385";
@@ -37,67 +38,17 @@ const FLASH_SIZE: usize = 0x0040_0000 - 0x0002_0000;
 pub const ALGORITHMS: [&str; 5] = ["ed25519", "ecc256", "ecc384", "ecc521", "ed448"];
 const HASHES: [&str; 3] = ["sha256", "sha384", "sha3"];
 
-/// How firmware is built on this machine.
-enum Toolchain {
-    /// rustup with the `thumbv7m-none-eabi` target installed.
-    Rustup,
-    /// Debian's rustc-web/cargo-web + rust-web-src: `-Z build-std=core`.
-    BuildStd,
-}
-
-fn which(tool: &str) -> bool {
-    std::env::var_os("PATH")
-        .is_some_and(|paths| std::env::split_paths(&paths).any(|d| d.join(tool).is_file()))
-        || Path::new(tool).is_file()
-}
-
-fn rustup_target_installed() -> bool {
-    let out = Command::new("rustc")
-        .args(["--print", "target-libdir", "--target", TARGET])
-        .output();
-    let Ok(out) = out else { return false };
-    let dir = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
-    out.status.success()
-        && std::fs::read_dir(dir)
-            .map(|mut d| {
-                d.any(|e| e.is_ok_and(|e| e.file_name().to_string_lossy().starts_with("libcore")))
-            })
-            .unwrap_or(false)
-}
-
-/// Check the tools; one clear line naming the package when one is missing.
+/// Check the tools this board needs and pick the firmware toolchain.
 fn toolchain() -> Result<Toolchain, String> {
-    for (tool, package) in [
-        ("qemu-system-arm", "qemu-system-arm"),
-        ("llvm-objcopy", "llvm"),
-        ("llvm-size", "llvm"),
-        ("llvm-nm", "llvm"),
-    ] {
-        if !which(tool) {
-            return Err(format!(
-                "`{tool}` not found: install the Debian package `{package}`"
-            ));
-        }
-    }
-    if rustup_target_installed() && which("rust-lld") {
-        return Ok(Toolchain::Rustup);
-    }
-    for (tool, package) in [
-        ("/usr/bin/rustc", "rustc-web"),
-        ("/usr/bin/cargo", "cargo-web"),
-        (
-            "/usr/lib/rustlib/src/rust/library/core/Cargo.toml",
-            "rust-web-src",
-        ),
-        ("ld.lld-22", "lld-22"),
-    ] {
-        if !which(tool) {
-            return Err(format!(
-                "`{tool}` not found: install the Debian package `{package}` (or `rustup target add {TARGET}`)"
-            ));
-        }
-    }
-    Ok(Toolchain::BuildStd)
+    firmware::toolchain(
+        TARGET,
+        &[
+            ("qemu-system-arm", "qemu-system-arm"),
+            ("llvm-objcopy", "llvm"),
+            ("llvm-size", "llvm"),
+            ("llvm-nm", "llvm"),
+        ],
+    )
 }
 
 /// `cargo build --release` of a firmware crate, in its own folder, with
@@ -108,38 +59,7 @@ fn firmware_build(
     features: Option<&str>,
     keystore: Option<&Path>,
 ) -> Command {
-    let mut c = match tc {
-        Toolchain::Rustup => {
-            let mut c = Command::new("cargo");
-            c.args([
-                "build",
-                "--release",
-                "--config",
-                "target.thumbv7m-none-eabi.linker=\"rust-lld\"",
-            ]);
-            c
-        }
-        Toolchain::BuildStd => {
-            let mut c = Command::new("/usr/bin/cargo");
-            c.arg("fw")
-                .env("RUSTC", "/usr/bin/rustc")
-                .env("RUSTC_BOOTSTRAP", "1");
-            c
-        }
-    };
-    c.current_dir(dir);
-    for var in [
-        "RUSTFLAGS",
-        "CARGO_ENCODED_RUSTFLAGS",
-        "CARGO_TARGET_DIR",
-        "CARGO_BUILD_TARGET",
-        "RUSTC_WRAPPER",
-        "RUSTUP_TOOLCHAIN",
-        "CARGO",
-        "CARGO_MANIFEST_DIR",
-    ] {
-        c.env_remove(var);
-    }
+    let mut c = firmware::cargo_build(tc, TARGET, dir);
     if let Some(f) = features {
         c.args(["--no-default-features", "--features", f]);
     }

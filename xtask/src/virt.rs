@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
+use crate::firmware::{self, Toolchain};
 use crate::steps::{root, run};
 
 const BOARD: &str = "boards/qemu-virt-aarch64";
@@ -29,68 +30,18 @@ const ALGORITHMS: [(&str, u32); 5] = [
 ];
 const HASHES: [&str; 3] = ["sha256", "sha384", "sha3"];
 
-/// How firmware is built on this machine.
-enum Toolchain {
-    /// rustup with the `aarch64-unknown-none` target installed.
-    Rustup,
-    /// Debian's rustc-web/cargo-web + rust-web-src: `-Z build-std=core`.
-    BuildStd,
-}
-
-fn which(tool: &str) -> bool {
-    std::env::var_os("PATH")
-        .is_some_and(|paths| std::env::split_paths(&paths).any(|d| d.join(tool).is_file()))
-        || Path::new(tool).is_file()
-}
-
-fn rustup_target_installed() -> bool {
-    let out = Command::new("rustc")
-        .args(["--print", "target-libdir", "--target", TARGET])
-        .output();
-    let Ok(out) = out else { return false };
-    let dir = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
-    out.status.success()
-        && std::fs::read_dir(dir)
-            .map(|mut d| {
-                d.any(|e| e.is_ok_and(|e| e.file_name().to_string_lossy().starts_with("libcore")))
-            })
-            .unwrap_or(false)
-}
-
-/// Check the tools; one clear line naming the package when one is missing.
+/// Check the tools this board needs and pick the firmware toolchain.
 fn toolchain() -> Result<Toolchain, String> {
-    for (tool, package) in [
-        (QEMU, "qemu-system-arm"),
-        ("python3", "python3"),
-        ("llvm-objcopy", "llvm"),
-        ("llvm-size", "llvm"),
-        ("llvm-nm", "llvm"),
-    ] {
-        if !which(tool) {
-            return Err(format!(
-                "`{tool}` not found: install the Debian package `{package}`"
-            ));
-        }
-    }
-    if rustup_target_installed() && which("rust-lld") {
-        return Ok(Toolchain::Rustup);
-    }
-    for (tool, package) in [
-        ("/usr/bin/rustc", "rustc-web"),
-        ("/usr/bin/cargo", "cargo-web"),
-        (
-            "/usr/lib/rustlib/src/rust/library/core/Cargo.toml",
-            "rust-web-src",
-        ),
-        ("ld.lld-22", "lld-22"),
-    ] {
-        if !which(tool) {
-            return Err(format!(
-                "`{tool}` not found: install the Debian package `{package}` (or `rustup target add {TARGET}`)"
-            ));
-        }
-    }
-    Ok(Toolchain::BuildStd)
+    firmware::toolchain(
+        TARGET,
+        &[
+            (QEMU, "qemu-system-arm"),
+            ("python3", "python3"),
+            ("llvm-objcopy", "llvm"),
+            ("llvm-size", "llvm"),
+            ("llvm-nm", "llvm"),
+        ],
+    )
 }
 
 /// Target directory shared by the bootloader and the application: both
@@ -108,37 +59,7 @@ fn firmware_build(
     keystore: &Path,
     header_size: u32,
 ) -> Command {
-    let mut c = match tc {
-        Toolchain::Rustup => {
-            let mut c = Command::new("cargo");
-            c.args([
-                "build",
-                "--release",
-                "--config",
-                "target.aarch64-unknown-none.linker=\"rust-lld\"",
-            ]);
-            c
-        }
-        Toolchain::BuildStd => {
-            let mut c = Command::new("/usr/bin/cargo");
-            c.arg("fw")
-                .env("RUSTC", "/usr/bin/rustc")
-                .env("RUSTC_BOOTSTRAP", "1");
-            c
-        }
-    };
-    c.current_dir(dir);
-    for var in [
-        "RUSTFLAGS",
-        "CARGO_ENCODED_RUSTFLAGS",
-        "CARGO_BUILD_TARGET",
-        "RUSTC_WRAPPER",
-        "RUSTUP_TOOLCHAIN",
-        "CARGO",
-        "CARGO_MANIFEST_DIR",
-    ] {
-        c.env_remove(var);
-    }
+    let mut c = firmware::cargo_build(tc, TARGET, dir);
     c.env("CARGO_TARGET_DIR", firmware_target_dir())
         .env("WOLFBOOT_KEYSTORE_RS", keystore)
         .env("WOLFBOOT_IMAGE_HEADER_SIZE", header_size.to_string())
