@@ -4,8 +4,8 @@
 //! `WOLFBOOT_FUZZ_SEEDS` names a folder (`cargo xtask fuzz` sets it to the
 //! target's corpus folder), the seeds are written there before libFuzzer
 //! reads the corpus. Seeds come from the catalogue of signed images, the
-//! fixed keys, and wolfBoot's own vectors (`../shared/vectors`, or
-//! `$WOLFBOOT_VECTORS`) when present.
+//! fixed keys, and wolfBoot's own vectors (the repository's `vectors/`,
+//! or `$WOLFBOOT_VECTORS`) when present.
 
 use std::path::{Path, PathBuf};
 
@@ -19,7 +19,7 @@ const MAX_SEED: u64 = 8192;
 pub fn vectors_dir() -> Option<PathBuf> {
     let candidates = [
         std::env::var_os("WOLFBOOT_VECTORS").map(PathBuf::from),
-        Some(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/vectors")),
+        Some(Path::new(env!("CARGO_MANIFEST_DIR")).join("../vectors")),
     ];
     candidates
         .into_iter()

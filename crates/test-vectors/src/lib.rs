@@ -1,5 +1,7 @@
 //! Test-only access to the images, keys and flash dumps made by wolfBoot's own
-//! C tools (`../shared/vectors` beside the repository, or `$WOLFBOOT_VECTORS`).
+//! C tools, kept in the repository's `vectors/` folder (`manifest.json` and
+//! the READMEs there say how each file was made); `$WOLFBOOT_VECTORS` points
+//! elsewhere.
 //!
 //! Every test that uses this crate fails loudly when the vectors are missing,
 //! unless `WOLFBOOT_VECTORS_OPTIONAL=1` is set: a silently skipped interop test
@@ -47,7 +49,7 @@ struct Manifest {
 pub fn dir() -> Option<PathBuf> {
     let candidates = [
         std::env::var_os("WOLFBOOT_VECTORS").map(PathBuf::from),
-        Some(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/vectors")),
+        Some(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../vectors")),
     ];
     for c in candidates.into_iter().flatten() {
         if c.join("manifest.json").is_file() {
@@ -58,7 +60,7 @@ pub fn dir() -> Option<PathBuf> {
         eprintln!("wolfBoot vectors not found: skipped (WOLFBOOT_VECTORS_OPTIONAL)");
         return None;
     }
-    panic!("wolfBoot vectors not found: expected ../shared/vectors beside the repository or $WOLFBOOT_VECTORS");
+    panic!("wolfBoot vectors not found: expected vectors/manifest.json in the repository or $WOLFBOOT_VECTORS");
 }
 
 /// Every entry of the manifest (empty when the vectors are optional and absent).
