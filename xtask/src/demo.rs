@@ -227,7 +227,7 @@ fn encrypted_chapter(bins: &Binaries, dir: &Path) -> Result<Vec<Row>, String> {
     let enc2 = dev.deliverable(&v2);
     println!("    delivered: {}", enc2.display());
     dev.factory(&v1, None)?;
-    let key = Device::encrypt_key(alg);
+    let key = dev.encrypt_key(alg);
     let mut s = Story {
         dev,
         rows: Vec::new(),
@@ -360,7 +360,7 @@ pub fn build_sim(args: &[String]) -> Result<(), String> {
     println!("  factory flash: {}", dev.flash.display());
     let enc = match dev.encrypt {
         Some(alg) => {
-            let key = Device::encrypt_key(alg);
+            let key = dev.encrypt_key(alg);
             println!("  cipher:        {alg} (key {})", key.display());
             format!(" --encrypt {}", alg.name())
         }
@@ -382,7 +382,7 @@ pub fn build_sim(args: &[String]) -> Result<(), String> {
 pub fn run_sim(args: &[String]) -> Result<(), String> {
     let (dev, _v1, update) = sim_device(args)?;
     let mut first = vec!["get_version", "get_state"];
-    let key = dev.encrypt.map(Device::encrypt_key);
+    let key = dev.encrypt.map(|alg| dev.encrypt_key(alg));
     if let Some(k) = &key {
         first.extend(["set_key", arg(k)?]);
     }

@@ -8,6 +8,7 @@ mod firmware;
 mod fuzz;
 mod mps2;
 mod ota;
+mod setup;
 mod steps;
 mod virt;
 

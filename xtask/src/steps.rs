@@ -6,12 +6,28 @@ use std::time::Instant;
 
 use wolfboot_board_sim::harness::Binaries;
 
-/// Repository root (the workspace folder above `xtask/`).
+/// Repository root (the workspace folder holding `xtask/`), found at run
+/// time: a checkout that was moved or copied after the xtask was built runs
+/// its commands in its own folder, not in the one the binary was built in.
 pub fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| PathBuf::from("."))
+    static ROOT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    ROOT.get_or_init(find_root).clone()
+}
+
+fn find_root() -> PathBuf {
+    let is_root = |d: &Path| d.join("xtask/Cargo.toml").is_file() && d.join("Cargo.toml").is_file();
+    // `cargo xtask` (cargo run) names the xtask package's folder at run time.
+    let from_cargo = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .and_then(|d| d.parent().map(Path::to_path_buf));
+    let from_cwd = std::env::current_dir().ok();
+    let from_exe = std::env::current_exe().ok();
+    for start in [from_cargo, from_cwd, from_exe].into_iter().flatten() {
+        if let Some(d) = start.ancestors().find(|d| is_root(d)) {
+            return d.to_path_buf();
+        }
+    }
+    PathBuf::from(".")
 }
 
 pub fn target_dir() -> PathBuf {
@@ -79,6 +95,7 @@ pub fn build_sim_binaries() -> Result<Binaries, String> {
 
 pub fn test(args: &[String]) -> Result<(), String> {
     let quick = args.iter().any(|a| a == "--quick");
+    crate::setup::ensure_prerequisites()?;
     run(
         "format check",
         cargo().args(["fmt", "--all", "--", "--check"]),

@@ -137,7 +137,14 @@ impl Device {
     /// A device working in `dir` (created if needed).
     pub fn new(dir: &Path, bins: Binaries) -> Result<Device, String> {
         std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-        let key = Path::new(env!("CARGO_MANIFEST_DIR")).join("keys/ecc256.der");
+        // The example keys travel inside the harness and are written into the
+        // work folder: a moved or copied checkout needs no path baked in at
+        // compile time.
+        let key = dir.join("ecc256.der");
+        write_if_changed(&key, include_bytes!("../keys/ecc256.der"))?;
+        for alg in EncryptAlgorithm::ALL {
+            write_if_changed(&encrypt_key_path(dir, alg), encrypt_key_bytes(alg))?;
+        }
         Ok(Device {
             dir: dir.to_path_buf(),
             flash: dir.join(crate::config::FLASH_FILE),
@@ -153,10 +160,11 @@ impl Device {
         self
     }
 
-    /// The example update-encryption key file of `alg` (key then nonce),
-    /// `boards/sim/keys/encrypt_<alg>.key`.
-    pub fn encrypt_key(alg: EncryptAlgorithm) -> PathBuf {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("keys/encrypt_{}.key", alg.name()))
+    /// The example update-encryption key file of `alg` (key then nonce, a
+    /// copy of `boards/sim/keys/encrypt_<alg>.key`), written into the work
+    /// folder.
+    pub fn encrypt_key(&self, alg: EncryptAlgorithm) -> PathBuf {
+        encrypt_key_path(&self.dir, alg)
     }
 
     /// The command line that signs the application as `version`.
@@ -172,7 +180,7 @@ impl Device {
         if let Some(alg) = self.encrypt {
             c.arg(format!("--{}", alg.name()))
                 .arg("--encrypt")
-                .arg(Self::encrypt_key(alg));
+                .arg(self.encrypt_key(alg));
         }
         if let Some(base) = delta_base {
             c.env("WOLFBOOT_SECTOR_SIZE", SECTOR_SIZE.to_string())
@@ -324,4 +332,26 @@ impl Device {
         *b ^= 0x01;
         std::fs::write(&self.flash, f).map_err(|e| e.to_string())
     }
+}
+
+/// Where a device working in `dir` keeps the example key of `alg`.
+fn encrypt_key_path(dir: &Path, alg: EncryptAlgorithm) -> PathBuf {
+    dir.join(format!("encrypt_{}.key", alg.name()))
+}
+
+/// The example update-encryption keys (key then nonce), built in.
+fn encrypt_key_bytes(alg: EncryptAlgorithm) -> &'static [u8] {
+    match alg {
+        EncryptAlgorithm::ChaCha20 => include_bytes!("../keys/encrypt_chacha.key"),
+        EncryptAlgorithm::Aes128Ctr => include_bytes!("../keys/encrypt_aes128.key"),
+        EncryptAlgorithm::Aes256Ctr => include_bytes!("../keys/encrypt_aes256.key"),
+    }
+}
+
+/// Write `bytes` to `path` unless it already holds them.
+fn write_if_changed(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    if std::fs::read(path).is_ok_and(|old| old == bytes) {
+        return Ok(());
+    }
+    std::fs::write(path, bytes).map_err(|e| format!("{}: {e}", path.display()))
 }

@@ -283,7 +283,7 @@ fn encrypted_update_and_rollback_each_cipher() {
             .map(|p| std::fs::read(p).unwrap())
             .collect();
         let refs: Vec<&[u8]> = plain.iter().map(|v| v.as_slice()).collect();
-        let key = Device::encrypt_key(alg);
+        let key = d.encrypt_key(alg);
         let enc2 = d.deliverable(&v2);
         let r = d
             .boot(&["set_key", arg(&key), "success", "stage", arg(&enc2)])
@@ -329,7 +329,7 @@ fn encrypted_update_power_cuts_and_wrong_key() {
     let v1 = d.sign(1).unwrap();
     let v2 = d.sign(2).unwrap();
     d.factory(&v1, None).unwrap();
-    let key = Device::encrypt_key(alg);
+    let key = d.encrypt_key(alg);
     d.boot(&[
         "set_key",
         arg(&key),
@@ -485,7 +485,7 @@ fn delta_update_rollback_power_cuts_and_wrong_base() {
     let v1 = e.sign(1).unwrap();
     let diff2 = e.sign_delta(2, &v1).unwrap();
     e.factory(&v1, None).unwrap();
-    let key = Device::encrypt_key(wolfboot_swap_state_machine::EncryptAlgorithm::ChaCha20);
+    let key = e.encrypt_key(wolfboot_swap_state_machine::EncryptAlgorithm::ChaCha20);
     e.boot(&["set_key", arg(&key), "success", "stage", arg(&diff2)])
         .unwrap();
     let r = e.boot(&["get_version"]).unwrap();
