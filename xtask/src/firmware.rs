@@ -1,6 +1,6 @@
 //! What the QEMU boards' firmware builds share: finding a toolchain that can
 //! build `core` for a bare-metal target (rustup's, or Debian's rustc-web with
-//! `-Z build-std`, see `../shared/toolchain.md`) and a cargo command that
+//! `-Z build-std`, see `docs/toolchain.md`) and a cargo command that
 //! inherits nothing from the outer cargo.
 
 use std::path::Path;
