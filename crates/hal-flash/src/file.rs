@@ -43,12 +43,9 @@ impl FileFlash {
         let mut contents = Vec::new();
         file.read_to_end(&mut contents)
             .map_err(|_| FlashError::Io)?;
-        let mut mem = MemFlash::with_power(config, power)?;
-        if contents.len() > config.size as usize {
-            return Err(FlashError::OutOfBounds);
-        }
         let loaded = contents.len();
-        mem.poke(0, &contents)?;
+        // The file's bytes become the mirror as they are: no pass over them.
+        let mem = MemFlash::from_vec(config, power, contents)?;
         let mut f = FileFlash { mem, file };
         if loaded < config.size as usize {
             f.sync_range(loaded, config.size as usize)?;

@@ -145,11 +145,29 @@ impl PowerSupply {
 #[derive(Debug)]
 pub struct MemFlash {
     data: Vec<u8>,
-    programmed: Vec<bool>,
+    /// Per write unit: programmed since its last erase? Units whose contents
+    /// were planted (loaded, poked) start [`UnitState::FROM_CONTENTS`] and are
+    /// judged by their bytes when first written, so loading a large flash
+    /// costs no pass over it.
+    units: Vec<u8>,
     config: MemFlashConfig,
     stats: FlashStats,
     power: PowerSupply,
     rng: u64,
+}
+
+/// Whether a write unit was programmed since its last erase, one byte per
+/// unit. Zero means "not known yet", so a fresh table is a zeroed allocation
+/// (no pass over it).
+struct UnitState;
+
+impl UnitState {
+    /// Not known yet: programmed exactly when a byte differs from erased.
+    const FROM_CONTENTS: u8 = 0;
+    /// Erased and not programmed since.
+    const CLEAN: u8 = 1;
+    /// Programmed since the last erase.
+    const PROGRAMMED: u8 = 2;
 }
 
 impl MemFlash {
@@ -160,6 +178,17 @@ impl MemFlash {
 
     /// A fully erased flash on a shared power rail.
     pub fn with_power(config: MemFlashConfig, power: PowerSupply) -> Result<Self, FlashError> {
+        Self::from_vec(config, power, Vec::new())
+    }
+
+    /// A flash holding `data` (padded with erased bytes to the configured
+    /// size), without copying it again: the file-backed flash hands over
+    /// what it read.
+    pub(crate) fn from_vec(
+        config: MemFlashConfig,
+        power: PowerSupply,
+        mut data: Vec<u8>,
+    ) -> Result<Self, FlashError> {
         let c = config;
         if c.erase_size == 0
             || c.write_size == 0
@@ -168,9 +197,13 @@ impl MemFlash {
         {
             return Err(FlashError::InvalidGeometry);
         }
+        if data.len() > c.size as usize {
+            return Err(FlashError::OutOfBounds);
+        }
+        data.resize(c.size as usize, c.erased_byte);
         Ok(MemFlash {
-            data: vec![c.erased_byte; c.size as usize],
-            programmed: vec![false; (c.size / c.write_size) as usize],
+            data,
+            units: vec![UnitState::FROM_CONTENTS; (c.size / c.write_size) as usize],
             config: c,
             stats: FlashStats::default(),
             power,
@@ -181,25 +214,31 @@ impl MemFlash {
     /// A flash holding `contents` (shorter contents are padded with erased bytes).
     /// Write units holding non-erased bytes count as programmed.
     pub fn from_bytes(config: MemFlashConfig, contents: &[u8]) -> Result<Self, FlashError> {
-        let mut f = Self::new(config)?;
-        if contents.len() > f.data.len() {
-            return Err(FlashError::OutOfBounds);
-        }
-        f.data[..contents.len()].copy_from_slice(contents);
-        f.recompute_programmed(0, contents.len());
-        Ok(f)
+        Self::from_vec(config, PowerSupply::new(), contents.to_vec())
     }
 
-    /// Re-derive the "programmed since erase" marks of the write units
-    /// overlapping `[start, end)` from their contents.
-    fn recompute_programmed(&mut self, start: usize, end: usize) {
+    /// Forget what is known of the write units overlapping `[start, end)`:
+    /// their contents were planted and now say whether they are programmed.
+    fn forget_units(&mut self, start: usize, end: usize) {
         let ws = self.config.write_size as usize;
-        let erased = self.config.erased_byte;
-        let first = start / ws;
-        let last = end.div_ceil(ws).min(self.programmed.len());
-        for unit in first..last {
-            let bytes = &self.data[unit * ws..(unit + 1) * ws];
-            self.programmed[unit] = bytes.iter().any(|b| *b != erased);
+        let last = end.div_ceil(ws).min(self.units.len());
+        if let Some(units) = self.units.get_mut(start / ws..last) {
+            units.fill(UnitState::FROM_CONTENTS);
+        }
+    }
+
+    /// Whether write unit `unit` was programmed since its last erase.
+    fn is_programmed(&self, unit: usize) -> bool {
+        match self.units[unit] {
+            UnitState::CLEAN => false,
+            UnitState::PROGRAMMED => true,
+            _ => {
+                let ws = self.config.write_size as usize;
+                let erased = self.config.erased_byte;
+                self.data[unit * ws..(unit + 1) * ws]
+                    .iter()
+                    .any(|b| *b != erased)
+            }
         }
     }
 
@@ -223,7 +262,7 @@ impl MemFlash {
             .get_mut(start..end)
             .ok_or(FlashError::OutOfBounds)?;
         dst.copy_from_slice(bytes);
-        self.recompute_programmed(start, end);
+        self.forget_units(start, end);
         Ok(())
     }
     /// Operation counters since creation or the last [`reset_stats`](Self::reset_stats).
@@ -312,7 +351,7 @@ impl Flash for MemFlash {
         }
         let mut doubles = 0;
         for unit in start / ws..end / ws {
-            if self.programmed[unit] {
+            if self.is_programmed(unit) {
                 if self.config.double_program_is_error {
                     return Err(FlashError::DoubleProgram {
                         offset: (unit * ws) as u32,
@@ -328,16 +367,12 @@ impl Flash for MemFlash {
                         self.data[i] = data[i - start];
                     }
                 }
-                for unit in start / ws..end / ws {
-                    self.programmed[unit] = true;
-                }
+                self.units[start / ws..end / ws].fill(UnitState::PROGRAMMED);
             }
             return Err(FlashError::PowerLoss);
         }
         self.data[start..end].copy_from_slice(data);
-        for unit in start / ws..end / ws {
-            self.programmed[unit] = true;
-        }
+        self.units[start / ws..end / ws].fill(UnitState::PROGRAMMED);
         self.stats.programs += 1;
         self.stats.bytes_written += data.len() as u64;
         self.stats.double_programs += doubles;
@@ -364,7 +399,7 @@ impl Flash for MemFlash {
             return Err(FlashError::PowerLoss);
         }
         self.data[start..end].fill(erased);
-        self.programmed[start / ws..end / ws].fill(false);
+        self.units[start / ws..end / ws].fill(UnitState::CLEAN);
         self.stats.erase_ops += 1;
         self.stats.sectors_erased += u64::from((to - from) / es);
         Ok(())

@@ -173,3 +173,60 @@ fn file_flash_writes_through() {
     assert_eq!(&b, b"BOOT");
     let _ = std::fs::remove_file(&path);
 }
+
+/// Planted contents (a loaded file, `from_bytes`, `poke`) say whether a write
+/// unit counts as programmed until the unit is next erased or programmed;
+/// after that the operations decide, even when they wrote erased bytes.
+#[test]
+fn planted_contents_decide_programmed_units_until_touched() {
+    let mut c = MemFlashConfig::new(0x2000, 0x1000, 8);
+    c.double_program_is_error = true;
+    let mut planted = vec![0xFF; 0x20];
+    planted[0x08] = 0x00; // unit 1 holds data, units 0, 2 and 3 are erased
+    let mut f = MemFlash::from_bytes(c, &planted).unwrap();
+    assert_eq!(f.contents().len(), 0x2000);
+    assert_eq!(
+        f.write(0x08, &[0x00; 8]),
+        Err(FlashError::DoubleProgram { offset: 0x08 })
+    );
+    f.write(0x00, &[0xFF; 8]).unwrap(); // programmed, though still reading erased
+    assert_eq!(
+        f.write(0x00, &[0x00; 8]),
+        Err(FlashError::DoubleProgram { offset: 0x00 })
+    );
+    f.poke(0x10, &[0x12]).unwrap(); // planted data: unit 2 now counts as programmed
+    assert_eq!(
+        f.write(0x10, &[0x00; 8]),
+        Err(FlashError::DoubleProgram { offset: 0x10 })
+    );
+    f.erase(0, 0x1000).unwrap();
+    for unit in 0..4u32 {
+        f.write(unit * 8, &[0x5A; 8]).unwrap();
+    }
+    assert_eq!(f.stats().double_programs, 0);
+}
+
+/// A flash file is taken as it is: data written before survives a reopen and
+/// counts as programmed; a short file is extended with erased bytes.
+#[test]
+fn file_flash_reopen_keeps_programmed_units() {
+    let path = std::env::temp_dir().join(format!(
+        "wolfboot-hal-flash-reopen-{}.dd",
+        std::process::id()
+    ));
+    std::fs::write(&path, [0xA5u8; 12]).unwrap();
+    let mut c = MemFlashConfig::new(0x2000, 0x1000, 4);
+    c.double_program_is_error = true;
+    let mut f = wolfboot_hal_flash::FileFlash::open(&path, c).unwrap();
+    assert_eq!(
+        f.write(0x08, &[0x00; 4]),
+        Err(FlashError::DoubleProgram { offset: 0x08 })
+    );
+    f.write(0x0C, &[0x00; 4]).unwrap();
+    drop(f);
+    let bytes = std::fs::read(&path).unwrap();
+    assert_eq!(bytes.len(), 0x2000);
+    assert_eq!(&bytes[0x08..0x10], &[0xA5, 0xA5, 0xA5, 0xA5, 0, 0, 0, 0]);
+    assert!(bytes[0x10..].iter().all(|b| *b == 0xFF));
+    let _ = std::fs::remove_file(&path);
+}
