@@ -1,6 +1,8 @@
 //! The flash device contract.
 
-use embedded_storage::nor_flash::{NorFlash, NorFlashError};
+use embedded_storage::nor_flash::{
+    ErrorType, MultiwriteNorFlash, NorFlash, NorFlashError, ReadNorFlash,
+};
 
 /// Geometry of a flash device, known at run time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,8 +21,11 @@ pub struct Geometry {
 /// program can only move bits away from their erased value.
 ///
 /// This is the `embedded-storage` `NorFlash` contract with the geometry as
-/// run-time values instead of associated constants, so test doubles can be
-/// configured per test. Wrap a real `NorFlash` driver in [`NorFlashAdapter`].
+/// run-time values instead of associated constants. **Every**
+/// `embedded-storage` [`NorFlash`] driver is a `Flash` as it is (blanket
+/// implementation: `SingleFlash(my_driver)` is a complete flash set); types
+/// whose geometry is only known at run time (the test doubles, a CFI flash
+/// that reads its geometry from the chip) implement `Flash` directly.
 pub trait Flash {
     /// Error type of the device.
     type Error: NorFlashError;
@@ -34,16 +39,12 @@ pub trait Flash {
     fn erase(&mut self, from: u32, to: u32) -> Result<(), Self::Error>;
 }
 
-/// Adapts any `embedded-storage` 0.3 [`NorFlash`] driver to [`Flash`].
-#[derive(Debug)]
-pub struct NorFlashAdapter<F>(pub F);
-
-impl<F: NorFlash> Flash for NorFlashAdapter<F> {
+impl<F: NorFlash> Flash for F {
     type Error = F::Error;
 
     fn geometry(&self) -> Geometry {
         Geometry {
-            capacity: u32::try_from(self.0.capacity()).unwrap_or(u32::MAX),
+            capacity: u32::try_from(self.capacity()).unwrap_or(u32::MAX),
             erase_size: u32::try_from(F::ERASE_SIZE).unwrap_or(u32::MAX),
             write_size: u32::try_from(F::WRITE_SIZE).unwrap_or(u32::MAX),
             erased_byte: 0xFF,
@@ -51,14 +52,52 @@ impl<F: NorFlash> Flash for NorFlashAdapter<F> {
     }
 
     fn read(&mut self, offset: u32, buf: &mut [u8]) -> Result<(), Self::Error> {
-        self.0.read(offset, buf)
+        ReadNorFlash::read(self, offset, buf)
     }
 
     fn write(&mut self, offset: u32, data: &[u8]) -> Result<(), Self::Error> {
-        self.0.write(offset, data)
+        NorFlash::write(self, offset, data)
     }
+
+    fn erase(&mut self, from: u32, to: u32) -> Result<(), Self::Error> {
+        NorFlash::erase(self, from, to)
+    }
+}
+
+/// A transparent pass-through kept for code written before every
+/// [`NorFlash`] became a [`Flash`] by itself: `NorFlashAdapter(driver)`
+/// behaves exactly as `driver`. New code passes the driver directly.
+#[derive(Debug)]
+#[repr(transparent)]
+pub struct NorFlashAdapter<F>(pub F);
+
+impl<F: ErrorType> ErrorType for NorFlashAdapter<F> {
+    type Error = F::Error;
+}
+
+impl<F: ReadNorFlash> ReadNorFlash for NorFlashAdapter<F> {
+    const READ_SIZE: usize = F::READ_SIZE;
+
+    fn read(&mut self, offset: u32, bytes: &mut [u8]) -> Result<(), Self::Error> {
+        self.0.read(offset, bytes)
+    }
+
+    fn capacity(&self) -> usize {
+        self.0.capacity()
+    }
+}
+
+impl<F: NorFlash> NorFlash for NorFlashAdapter<F> {
+    const WRITE_SIZE: usize = F::WRITE_SIZE;
+    const ERASE_SIZE: usize = F::ERASE_SIZE;
 
     fn erase(&mut self, from: u32, to: u32) -> Result<(), Self::Error> {
         self.0.erase(from, to)
     }
+
+    fn write(&mut self, offset: u32, bytes: &[u8]) -> Result<(), Self::Error> {
+        self.0.write(offset, bytes)
+    }
 }
+
+impl<F: MultiwriteNorFlash> MultiwriteNorFlash for NorFlashAdapter<F> {}

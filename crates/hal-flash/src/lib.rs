@@ -2,9 +2,12 @@
 //!
 //! * [`Flash`] — the device contract: geometry known at run time (erase size,
 //!   write size, capacity, erased byte value) plus read / program / erase.
-//!   Any `embedded-storage` 0.3 [`NorFlash`](embedded_storage::nor_flash::NorFlash)
-//!   driver becomes a [`Flash`] through [`NorFlashAdapter`].
-//! * [`Partition`] / [`PartitionView`] — bounds-checked windows over a flash.
+//!   Every `embedded-storage` 0.3 [`NorFlash`](embedded_storage::nor_flash::NorFlash)
+//!   driver **is** a [`Flash`] (blanket implementation): `SingleFlash(driver)`
+//!   needs no wrapper.
+//! * [`Partition`] / [`PartitionView`] — bounds-checked windows over a flash;
+//!   a view of a `NorFlash` is a `NorFlash` again, to hand one partition to
+//!   a crate that writes to any `NorFlash`.
 //! * [`PartitionSet`] — the wolfBoot BOOT / UPDATE / SWAP layout.
 //! * [`FlashSet`] — one or two devices ([`SingleFlash`], [`SplitFlash`]),
 //!   so BOOT can live on internal flash while UPDATE and SWAP live on an

@@ -2,6 +2,10 @@
 
 use core::fmt;
 
+use embedded_storage::nor_flash::{
+    ErrorType, MultiwriteNorFlash, NorFlash, NorFlashError, NorFlashErrorKind, ReadNorFlash,
+};
+
 use crate::flash::Flash;
 use crate::set::{Device, FlashFault, FlashSet};
 
@@ -41,6 +45,15 @@ impl<E: fmt::Display> fmt::Display for PartitionError<E> {
         match self {
             PartitionError::OutOfRange => f.write_str("access outside the partition"),
             PartitionError::Flash(e) => write!(f, "flash error: {e}"),
+        }
+    }
+}
+
+impl<E: NorFlashError> NorFlashError for PartitionError<E> {
+    fn kind(&self) -> NorFlashErrorKind {
+        match self {
+            PartitionError::OutOfRange => NorFlashErrorKind::OutOfBounds,
+            PartitionError::Flash(e) => e.kind(),
         }
     }
 }
@@ -130,6 +143,11 @@ impl Partition {
 }
 
 /// A [`Partition`] bound to one [`Flash`] device.
+///
+/// Over an `embedded-storage` [`NorFlash`] driver the view is itself a
+/// [`NorFlash`] of the partition's size (offsets relative to its start, no
+/// access outside it), so UPDATE can be handed to any crate that writes to a
+/// `NorFlash`, a transport or a file system, without letting it touch BOOT.
 #[derive(Debug)]
 pub struct PartitionView<'a, F> {
     flash: &'a mut F,
@@ -169,6 +187,37 @@ impl<F: Flash> PartitionView<'_, F> {
             .map_err(PartitionError::Flash)
     }
 }
+
+impl<F: NorFlash> ErrorType for PartitionView<'_, F> {
+    type Error = PartitionError<F::Error>;
+}
+
+impl<F: NorFlash> ReadNorFlash for PartitionView<'_, F> {
+    const READ_SIZE: usize = F::READ_SIZE;
+
+    fn read(&mut self, offset: u32, bytes: &mut [u8]) -> Result<(), Self::Error> {
+        PartitionView::read(self, offset, bytes)
+    }
+
+    fn capacity(&self) -> usize {
+        self.partition.size as usize
+    }
+}
+
+impl<F: NorFlash> NorFlash for PartitionView<'_, F> {
+    const WRITE_SIZE: usize = F::WRITE_SIZE;
+    const ERASE_SIZE: usize = F::ERASE_SIZE;
+
+    fn erase(&mut self, from: u32, to: u32) -> Result<(), Self::Error> {
+        PartitionView::erase(self, from, to)
+    }
+
+    fn write(&mut self, offset: u32, bytes: &[u8]) -> Result<(), Self::Error> {
+        PartitionView::write(self, offset, bytes)
+    }
+}
+
+impl<F: MultiwriteNorFlash> MultiwriteNorFlash for PartitionView<'_, F> {}
 
 /// Why a [`PartitionSet`] was rejected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
