@@ -256,9 +256,7 @@ impl HeaderBuilder {
         let needed = self.required_size();
         match self.header_size {
             Some(size) => {
-                if !size.is_power_of_two()
-                    || !(IMAGE_HEADER_SIZE_DEFAULT..=IMAGE_HEADER_SIZE_MAX).contains(&size)
-                {
+                if !crate::wire::valid_header_size(size) {
                     return Err(BuildError::BadHeaderSize(size));
                 }
                 if needed > size {

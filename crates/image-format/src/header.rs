@@ -99,9 +99,7 @@ impl<'a> ImageHeader<'a> {
     /// `header_size` is the bootloader's `IMAGE_HEADER_SIZE`: a power of two
     /// from 256 to 64 KiB.
     pub fn parse(image: &'a [u8], header_size: usize) -> Result<Self, HeaderError> {
-        if !header_size.is_power_of_two()
-            || !(IMAGE_HEADER_SIZE_DEFAULT..=IMAGE_HEADER_SIZE_MAX).contains(&header_size)
-        {
+        if !wire::valid_header_size(header_size) {
             return Err(HeaderError::BadHeaderSize);
         }
         let magic = read_u32(image, 0).ok_or(HeaderError::Truncated)?;
@@ -125,8 +123,10 @@ impl<'a> ImageHeader<'a> {
         // A file holding exactly one image tells its header size by its
         // length (a signer may have used a larger header than needed).
         let by_length = image.len().wrapping_sub(first.payload_size() as usize);
-        if by_length.is_power_of_two()
-            && by_length <= IMAGE_HEADER_SIZE_MAX
+        // Powers of two, and multiples of 4 KiB (wolfBoot's 12288-byte
+        // ML-DSA-87 headers): a cut image rarely passes for a whole one.
+        if wire::valid_header_size(by_length)
+            && (by_length.is_power_of_two() || by_length.is_multiple_of(4096))
             && by_length <= image.len()
         {
             if let Ok(h) = Self::parse(image, by_length) {

@@ -116,11 +116,12 @@ pub enum AuthType {
     RsaPss3072,
     /// RSA-4096 PSS.
     RsaPss4096,
-    /// LMS (parsed, not verified by this project yet).
+    /// LMS / HSS (RFC 8554) over the digest.
     Lms,
-    /// XMSS (parsed, not verified by this project yet).
+    /// XMSS (RFC 8391) over the digest.
     Xmss,
-    /// ML-DSA (parsed, not verified by this project yet).
+    /// ML-DSA (FIPS 204, level told by the key size) over the digest, empty
+    /// context.
     MlDsa,
 }
 
@@ -168,7 +169,9 @@ impl AuthType {
         })
     }
 
-    /// Signature length in bytes, where the algorithm fixes it.
+    /// Signature length in bytes, where the algorithm fixes it; for the
+    /// post-quantum schemes, the length at wolfBoot's default parameters
+    /// (ML-DSA-44, LMS L1-H10-W8, XMSS-SHA2_10_256): the key decides.
     pub const fn signature_len(self) -> usize {
         match self {
             Self::None => 0,
@@ -197,7 +200,8 @@ impl AuthType {
         }
     }
 
-    /// Keystore key size (`KEYSTORE_PUBKEY_SIZE_*`), 0 where not applicable.
+    /// Keystore key size (`KEYSTORE_PUBKEY_SIZE_*`), 0 where not applicable;
+    /// for ML-DSA the largest (level 5), see [`AuthType::keystore_pubkey_size_ok`].
     pub const fn keystore_pubkey_size(self) -> usize {
         use crate::wire::keystore_size as k;
         match self {
@@ -209,7 +213,21 @@ impl AuthType {
             Self::Rsa2048 | Self::RsaPss2048 => k::RSA2048,
             Self::Rsa3072 | Self::RsaPss3072 => k::RSA3072,
             Self::Rsa4096 | Self::RsaPss4096 => k::RSA4096,
-            _ => 0,
+            Self::Lms => k::LMS,
+            Self::Xmss => k::XMSS,
+            Self::MlDsa => k::ML_DSA_87,
+            Self::None => 0,
+        }
+    }
+
+    /// Whether a keystore key of `size` bytes can be of this type: the
+    /// type's size, or for ML-DSA the size of any of its three levels.
+    pub const fn keystore_pubkey_size_ok(self, size: usize) -> bool {
+        use crate::wire::keystore_size as k;
+        match self {
+            Self::None => false,
+            Self::MlDsa => matches!(size, k::ML_DSA_44 | k::ML_DSA_65 | k::ML_DSA_87),
+            _ => size == self.keystore_pubkey_size(),
         }
     }
 

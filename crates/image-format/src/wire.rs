@@ -10,6 +10,14 @@ pub const IMAGE_HEADER_OFFSET: usize = 8;
 pub const IMAGE_HEADER_SIZE_DEFAULT: usize = 256;
 /// Largest header the format can describe (TLV lengths are u16).
 pub const IMAGE_HEADER_SIZE_MAX: usize = 65536;
+/// Whether `size` can be an `IMAGE_HEADER_SIZE`: a multiple of 256 from 256
+/// bytes to 64 KiB. Usually a power of two, but not always: wolfBoot's
+/// ML-DSA-87 configurations use 12288.
+pub const fn valid_header_size(size: usize) -> bool {
+    size.is_multiple_of(IMAGE_HEADER_SIZE_DEFAULT)
+        && size >= IMAGE_HEADER_SIZE_DEFAULT
+        && size <= IMAGE_HEADER_SIZE_MAX
+}
 /// A lone padding byte between fields.
 pub const PADDING: u8 = 0xFF;
 
@@ -33,9 +41,12 @@ pub mod tlv {
     pub const DELTA_BASE_HASH: u16 = 0x0007;
     /// Hash of the public key that signed the image (selects the keystore slot).
     pub const PUBKEY_HINT: u16 = 0x0010;
-    /// Hybrid signing: auth type of the secondary signature.
+    /// Hybrid signing: auth type of the secondary signature, u16 (the
+    /// secondary auth code in the high byte, as in the image type). Covered
+    /// by the digest, so the primary signature vouches for it.
     pub const SECONDARY_CIPHER: u16 = 0x0011;
-    /// Hybrid signing: hash of the secondary public key.
+    /// Hybrid signing: hash of the secondary public key (the secondary
+    /// key's hint; covered by the digest).
     pub const SECONDARY_PUBKEY: u16 = 0x0012;
     /// SHA3-384 digest, 48 bytes.
     pub const SHA3_384: u16 = 0x0013;
@@ -49,7 +60,8 @@ pub mod tlv {
     pub const SIGNATURE: u16 = 0x0020;
     /// TPM policy signature (4-byte PCR mask then signature).
     pub const POLICY_SIGNATURE: u16 = 0x0021;
-    /// Hybrid signing: secondary signature.
+    /// Hybrid signing: secondary signature, over the same digest as the
+    /// primary one (after the digest, so not covered by it).
     pub const SECONDARY_SIGNATURE: u16 = 0x0022;
     /// Certificate chain.
     pub const CERT_CHAIN: u16 = 0x0023;
@@ -102,18 +114,21 @@ pub mod auth {
     pub const ECC521: u8 = 0x07;
     /// RSA-3072 PKCS#1 v1.5.
     pub const RSA3072: u8 = 0x08;
-    /// LMS (stateful hash-based).
+    /// LMS / HSS (RFC 8554, stateful hash-based; SHA-256, n = 32): the
+    /// signature is an HSS signature over the image digest.
     pub const LMS: u8 = 0x09;
+    /// XMSS (RFC 8391, stateful hash-based, single tree): the signature is
+    /// an XMSS signature over the image digest.
+    pub const XMSS: u8 = 0x0A;
+    /// ML-DSA (FIPS 204; level 2, 3 or 5 told by the key size): pure ML-DSA
+    /// over the image digest with an empty context string.
+    pub const ML_DSA: u8 = 0x0B;
     /// RSA-2048 PSS.
     pub const RSAPSS2048: u8 = 0x0C;
     /// RSA-3072 PSS.
     pub const RSAPSS3072: u8 = 0x0D;
     /// RSA-4096 PSS.
     pub const RSAPSS4096: u8 = 0x0E;
-    /// XMSS (stateful hash-based).
-    pub const XMSS: u8 = 0x10;
-    /// ML-DSA.
-    pub const ML_DSA: u8 = 0x11;
 }
 
 /// Image type field layout.
@@ -151,4 +166,30 @@ pub mod keystore_size {
     pub const RSA3072: usize = 448;
     /// RSA-4096 DER public key, padded.
     pub const RSA4096: usize = 576;
+    /// LMS / HSS public key: levels u32, LMS type u32, LM-OTS type u32,
+    /// identifier I (16 bytes), root T (32 bytes), big-endian.
+    pub const LMS: usize = 60;
+    /// XMSS public key: OID u32 (big-endian), root (32), public seed (32).
+    pub const XMSS: usize = 68;
+    /// ML-DSA-44 public key (FIPS 204 pkEncode).
+    pub const ML_DSA_44: usize = 1312;
+    /// ML-DSA-65 public key.
+    pub const ML_DSA_65: usize = 1952;
+    /// ML-DSA-87 public key.
+    pub const ML_DSA_87: usize = 2592;
+}
+
+/// Signature sizes of the post-quantum schemes at the parameters wolfBoot
+/// builds by default (LMS and XMSS sizes depend on their parameters).
+pub mod pq_signature_size {
+    /// ML-DSA-44 (level 2).
+    pub const ML_DSA_44: usize = 2420;
+    /// ML-DSA-65 (level 3).
+    pub const ML_DSA_65: usize = 3309;
+    /// ML-DSA-87 (level 5).
+    pub const ML_DSA_87: usize = 4627;
+    /// HSS with one level of LMS_SHA256_M32_H10 and LMOTS_SHA256_N32_W8.
+    pub const LMS_L1_H10_W8: usize = 1456;
+    /// XMSS-SHA2_10_256.
+    pub const XMSS_SHA2_10_256: usize = 2500;
 }

@@ -161,7 +161,7 @@ impl From<wolfboot_verify::VerifyError> for VerifyError {
             }
             E::TooLarge | E::PayloadTruncated => VerifyError::SizeOutOfRange,
             E::HashMismatch => VerifyError::IntegrityMismatch,
-            E::BadSignature | E::BadPublicKey => VerifyError::SignatureInvalid,
+            E::BadSignature | E::BadPublicKey | E::Hybrid(_) => VerifyError::SignatureInvalid,
             E::UnknownKey | E::KeyNotPermitted | E::WrongAlgorithm => VerifyError::UnknownKey,
             E::WrongPartition { .. }
             | E::UnsupportedAlgorithm(_)

@@ -102,6 +102,9 @@ pub enum VerifyError {
     UnsignedNotAllowed,
     /// The image source failed.
     Source(SourceError),
+    /// The primary signature verified, the secondary one of a hybrid image
+    /// did not (or is missing); see [`HybridError`](crate::HybridError).
+    Hybrid(crate::hybrid::HybridError),
 }
 
 impl fmt::Display for VerifyError {
@@ -138,6 +141,7 @@ impl fmt::Display for VerifyError {
             }
             VerifyError::UnsignedNotAllowed => f.write_str("unsigned images are not accepted"),
             VerifyError::Source(e) => write!(f, "image source: {e}"),
+            VerifyError::Hybrid(e) => write!(f, "hybrid image: {e}"),
         }
     }
 }

@@ -20,7 +20,11 @@
 //!    of the image's algorithm ([`VerifyError::WrongAlgorithm`]);
 //! 8. the digest recomputed over the header prefix and the payload matches
 //!    the stored one, compared in constant time ([`VerifyError::HashMismatch`]);
-//! 9. the signature over the digest verifies ([`VerifyError::BadSignature`]).
+//! 9. the signature over the digest verifies ([`VerifyError::BadSignature`]);
+//! 10. a hybrid image's secondary signature (announced by the secondary
+//!     cipher field, which the digest covers) verifies too, over the same
+//!     digest with the key its secondary hint names ([`VerifyError::Hybrid`];
+//!     its fields are checked with step 7, see [`crate::hybrid`]).
 //!
 //! The key is resolved (7) from header fields alone before the payload is
 //! hashed (8): an image signed by no trusted key is refused without reading
@@ -33,7 +37,8 @@ use wolfboot_image_format::{wire, AuthType, DigestField, HashAlgorithm, ImageHea
 
 use crate::error::VerifyError;
 use crate::hash::{Digest, ImageHasher};
-use crate::keystore::Keystore;
+use crate::hybrid::HybridError;
+use crate::keystore::{KeySlot, Keystore};
 use crate::signature::{is_supported, verify_signature, VerifyPolicy};
 use crate::source::ImageSource;
 
@@ -57,6 +62,11 @@ pub struct VerifyOptions<'a> {
     pub allow_unsigned: bool,
     /// Signature encoding choices.
     pub policy: VerifyPolicy,
+    /// Accept only hybrid images (two signatures, both verified), as a
+    /// wolfBoot built with `SIGN_SECONDARY` does: refuses a single-signature
+    /// image made with either key alone ([`HybridError::NotHybrid`]).
+    /// Hybrid images are verified in full whether or not this is set.
+    pub require_hybrid: bool,
 }
 
 impl VerifyOptions<'static> {
@@ -69,6 +79,7 @@ impl VerifyOptions<'static> {
             allowed_hashes: &HashAlgorithm::ALL,
             allow_unsigned: false,
             policy: VerifyPolicy::new(),
+            require_hybrid: false,
         }
     }
 }
@@ -98,8 +109,7 @@ pub struct VerifiedImage {
 }
 
 fn valid_header_size(size: usize) -> bool {
-    size.is_power_of_two()
-        && (wire::IMAGE_HEADER_SIZE_DEFAULT..=wire::IMAGE_HEADER_SIZE_MAX).contains(&size)
+    wire::valid_header_size(size)
 }
 
 /// Read the header of the image in `source` into `header_buf`, whose length
@@ -234,7 +244,7 @@ pub fn verify_parsed<S: ImageSource + ?Sized>(
     let sig = header
         .signature()
         .ok_or(VerifyError::MissingTlv(wire::tlv::SIGNATURE))?;
-    if sig.len() != auth.signature_len() {
+    if !crate::pq::key_sized(auth) && sig.len() != auth.signature_len() {
         return Err(VerifyError::BadTlvLength(wire::tlv::SIGNATURE));
     }
     let hint = header
@@ -252,6 +262,14 @@ pub fn verify_parsed<S: ImageSource + ?Sized>(
     if !slot.accepts(auth) {
         return Err(VerifyError::WrongAlgorithm);
     }
+    if crate::pq::key_sized(auth)
+        && crate::pq::signature_len(auth, slot.key_bytes()) != Some(sig.len())
+    {
+        return Err(VerifyError::BadTlvLength(wire::tlv::SIGNATURE));
+    }
+    // A hybrid header's secondary fields are checked (not yet verified)
+    // before the payload is read, like the primary ones.
+    let secondary = secondary_key(header, keystore, auth, alg, image_type, opts)?;
 
     let digest = check_digest(header, &field, source)?;
     verify_signature(
@@ -262,7 +280,87 @@ pub fn verify_parsed<S: ImageSource + ?Sized>(
         sig,
         &opts.policy,
     )?;
+    if let Some(sec) = secondary {
+        verify_signature(
+            sec.auth,
+            sec.slot.key_bytes(),
+            alg,
+            digest.as_bytes(),
+            sec.sig,
+            &opts.policy,
+        )
+        .map_err(|e| match e {
+            VerifyError::BadSignature => VerifyError::Hybrid(HybridError::BadSignature),
+            other => other,
+        })?;
+    }
     Ok(verified(digest, Some(slot.slot_id)))
+}
+
+/// The second signature of a hybrid image and what checks it.
+struct Secondary<'k, 'h> {
+    auth: AuthType,
+    slot: &'k KeySlot<'k>,
+    sig: &'h [u8],
+}
+
+/// The secondary algorithm, key and signature of a hybrid image, all
+/// checked except the signature itself; `None` for a single-signature
+/// image (refused when `opts.require_hybrid`).
+fn secondary_key<'k, 'h>(
+    header: &ImageHeader<'h>,
+    keystore: &Keystore<'k>,
+    primary: AuthType,
+    alg: HashAlgorithm,
+    image_type: ImageType,
+    opts: &VerifyOptions<'_>,
+) -> Result<Option<Secondary<'k, 'h>>, VerifyError> {
+    let hybrid = |e| VerifyError::Hybrid(e);
+    let Some(cipher) = header.find_tlv(wire::tlv::SECONDARY_CIPHER) else {
+        if opts.require_hybrid {
+            return Err(hybrid(HybridError::NotHybrid));
+        }
+        return Ok(None);
+    };
+    let raw = match cipher.value {
+        [lo, hi] => u16::from_le_bytes([*lo, *hi]),
+        _ => return Err(hybrid(HybridError::BadCipher(0xFFFF))),
+    };
+    let sec_auth = AuthType::from_code((raw >> 8) as u8)
+        .filter(|a| *a != AuthType::None && raw & 0xFF == 0)
+        .ok_or(hybrid(HybridError::BadCipher(raw)))?;
+    if sec_auth == primary {
+        return Err(hybrid(HybridError::SameAlgorithm));
+    }
+    if !is_supported(sec_auth) {
+        return Err(hybrid(HybridError::Unsupported(sec_auth.code())));
+    }
+    let hint = header
+        .find_tlv(wire::tlv::SECONDARY_PUBKEY)
+        .map(|t| t.value)
+        .filter(|v| <[u8]>::len(v) == alg.digest_len())
+        .ok_or(hybrid(HybridError::MissingKeyHint))?;
+    let slot = keystore
+        .find_by_hint(alg, hint)?
+        .ok_or(hybrid(HybridError::UnknownKey))?;
+    if !slot.permits_partition(image_type.partition_id()) {
+        return Err(hybrid(HybridError::KeyNotPermitted));
+    }
+    if !slot.accepts(sec_auth) {
+        return Err(hybrid(HybridError::WrongAlgorithm));
+    }
+    let sig = header
+        .find_tlv(wire::tlv::SECONDARY_SIGNATURE)
+        .map(|t| t.value)
+        .ok_or(hybrid(HybridError::MissingSignature))?;
+    if crate::pq::signature_len(sec_auth, slot.key_bytes()) != Some(<[u8]>::len(sig)) {
+        return Err(hybrid(HybridError::BadSignatureLength));
+    }
+    Ok(Some(Secondary {
+        auth: sec_auth,
+        slot,
+        sig,
+    }))
 }
 
 /// Recompute the digest over the covered header prefix and the payload, and

@@ -183,8 +183,13 @@ fn parse_slot(bytes: &[u8]) -> Result<(KeySlot<'_>, usize), KeystoreError> {
         .and_then(AuthType::from_code)
         .filter(|t| t.keystore_pubkey_size() != 0)
         .ok_or(KeystoreError::UnknownKeyType(type_code))?;
-    let expected = key_type.keystore_pubkey_size();
-    if usize::try_from(size).ok() != Some(expected) {
+    let size_ok = usize::try_from(size).is_ok_and(|s| key_type.keystore_pubkey_size_ok(s));
+    // ML-DSA keys come in three sizes: the slot's own (valid) size counts.
+    let expected = match usize::try_from(size) {
+        Ok(s) if size_ok => s,
+        _ => key_type.keystore_pubkey_size(),
+    };
+    if !size_ok {
         return Err(KeystoreError::KeySizeMismatch {
             expected,
             found: size,

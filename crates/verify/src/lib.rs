@@ -15,6 +15,8 @@
 //! * [`keystore`]: trusted public keys ([`KeySlot`], [`Keystore`]) and
 //!   wolfBoot's binary key slot format ([`parse_keystore_slot`]).
 //! * [`signature`]: one signature check per algorithm ([`verify_signature`]).
+//! * [`mldsa`], [`lms`], [`xmss`]: the post-quantum schemes; [`pq`]: their
+//!   key-dependent signature lengths; [`hybrid`]: two-signature images.
 //! * [`image`]: the whole verification ([`verify_image`],
 //!   [`verify_image_bytes`], [`verify_integrity`]).
 //! * [`error`]: every way verification can fail ([`VerifyError`]).
@@ -26,6 +28,10 @@
 //! signatures `ed25519`, `ed448`, `ecc256`, `ecc384`, `ecc521`, `rsa2048`,
 //! `rsa3072`, `rsa4096`, and `rsapss` (PSS padding for the enabled RSA key
 //! sizes). `all` enables every one of them, `std` adds `std::error::Error`.
+//! Post-quantum: `ml-dsa-44`, `ml-dsa-65`, `ml-dsa-87` (RustCrypto
+//! `ml-dsa`, no allocation), `lms` (LMS/HSS, SHA-256) and `xmss`
+//! (XMSS-SHA2_*_256), all enabled by `pq`, which `all` leaves out because
+//! ML-DSA needs tens of KiB of stack.
 //! An image that needs a disabled algorithm is refused with
 //! [`VerifyError::UnsupportedAlgorithm`] or [`VerifyError::UnsupportedHash`].
 //!
@@ -52,13 +58,21 @@ extern crate std;
 
 pub mod error;
 pub mod hash;
+pub mod hybrid;
 pub mod image;
 pub mod keystore;
+#[cfg(feature = "lms")]
+pub mod lms;
+pub mod mldsa;
+pub mod pq;
 pub mod signature;
 pub mod source;
+#[cfg(feature = "xmss")]
+pub mod xmss;
 
 pub use error::{KeystoreError, SourceError, VerifyError};
 pub use hash::{key_hint, Digest, ImageHasher, MAX_DIGEST_LEN};
+pub use hybrid::HybridError;
 pub use image::{
     read_header, verify_image, verify_image_bytes, verify_integrity, verify_parsed, VerifiedImage,
     VerifyOptions,

@@ -12,6 +12,9 @@
 //! * RSA-PSS uses MGF1 with the image hash and a salt as long as the digest
 //!   (SHA-256 and SHA-384 only).
 //!
+//! * ML-DSA, LMS and XMSS take the digest bytes as the message (ML-DSA with
+//!   an empty context); see [`crate::mldsa`], [`crate::lms`], [`crate::xmss`].
+//!
 //! Every function here needs only the algorithm's own feature; an algorithm
 //! that is not enabled yields [`VerifyError::UnsupportedAlgorithm`].
 
@@ -64,7 +67,16 @@ pub fn is_supported(auth: AuthType) -> bool {
         AuthType::RsaPss2048 => pss && cfg!(feature = "rsa2048"),
         AuthType::RsaPss3072 => pss && cfg!(feature = "rsa3072"),
         AuthType::RsaPss4096 => pss && cfg!(feature = "rsa4096"),
-        AuthType::None | AuthType::Lms | AuthType::Xmss | AuthType::MlDsa => false,
+        AuthType::Lms => cfg!(feature = "lms"),
+        AuthType::Xmss => cfg!(feature = "xmss"),
+        AuthType::MlDsa => {
+            cfg!(any(
+                feature = "ml-dsa-44",
+                feature = "ml-dsa-65",
+                feature = "ml-dsa-87"
+            ))
+        }
+        AuthType::None => false,
     }
 }
 
@@ -109,6 +121,11 @@ pub fn verify_signature(
         | AuthType::RsaPss2048
         | AuthType::RsaPss3072
         | AuthType::RsaPss4096 => rsa::verify(auth, pubkey, hash, digest, sig, policy),
+        AuthType::MlDsa => crate::mldsa::verify(pubkey, digest, sig),
+        #[cfg(feature = "lms")]
+        AuthType::Lms => crate::lms::verify(pubkey, digest, sig),
+        #[cfg(feature = "xmss")]
+        AuthType::Xmss => crate::xmss::verify(pubkey, digest, sig),
         _ => Err(VerifyError::UnsupportedAlgorithm(auth.code())),
     }
 }

@@ -384,9 +384,20 @@ fn verify_signature_rejects_malformed_inputs() {
         ),
         Err(VerifyError::UnsupportedHash(HashAlgorithm::Sha3_384))
     );
-    // Not implemented here.
+    // An RSA key is no LMS key; "none" has no signature to check.
     assert_eq!(
         verify_signature(AuthType::Lms, &rsa, HashAlgorithm::Sha256, &d, &[0; 64], &p),
-        Err(VerifyError::UnsupportedAlgorithm(AuthType::Lms.code()))
+        Err(VerifyError::BadPublicKey)
+    );
+    assert_eq!(
+        verify_signature(
+            AuthType::None,
+            &rsa,
+            HashAlgorithm::Sha256,
+            &d,
+            &[0; 64],
+            &p
+        ),
+        Err(VerifyError::UnsupportedAlgorithm(AuthType::None.code()))
     );
 }
