@@ -1,0 +1,62 @@
+//! The memory map (see the table in `memory_map.rs`) and the wolfBoot
+//! partition set built from it.
+
+include!("memory_map.rs");
+include!(concat!(env!("OUT_DIR"), "/config.rs"));
+
+use wolfboot_hal_flash::{Device, Partition, PartitionSet};
+
+const _: () = assert!(SWAP_ADDRESS + SWAP_SIZE <= CHIP_FLASH_BASE + CHIP_FLASH_SIZE);
+const _: () = assert!(BOOT_ADDRESS == FLASH_BASE && FLASH_SIZE.is_multiple_of(SECTOR_SIZE));
+const _: () = assert!(PARTITION_SIZE.is_multiple_of(SECTOR_SIZE));
+
+/// Where the application's vector table is: BOOT plus the image header.
+pub const APP_ENTRY_ADDRESS: u32 = BOOT_ADDRESS + IMAGE_HEADER_SIZE;
+
+/// Window offset (for the flash driver) of an address in the window.
+pub const fn device_offset(address: u32) -> u32 {
+    address - FLASH_BASE
+}
+
+/// BOOT, UPDATE and SWAP as partitions of the internal flash window.
+pub const PARTITIONS: PartitionSet = PartitionSet {
+    boot: Partition::new(
+        Device::Internal,
+        device_offset(BOOT_ADDRESS),
+        PARTITION_SIZE,
+    ),
+    update: Partition::new(
+        Device::Internal,
+        device_offset(UPDATE_ADDRESS),
+        PARTITION_SIZE,
+    ),
+    swap: Partition::new(Device::Internal, device_offset(SWAP_ADDRESS), SWAP_SIZE),
+    sector_size: SECTOR_SIZE,
+};
+
+/// The application's vector-table rules: no VTOR on the Cortex-M0.
+pub const VECTOR_RULES: wolfboot_mcu_boot::jump::VectorRules =
+    wolfboot_mcu_boot::jump::VectorRules {
+        ram_start: RAM_BASE,
+        ram_end: TESTCTL_ADDRESS,
+        vtor_align: 256,
+        has_vtor: false,
+    };
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layout_is_consistent() {
+        assert_eq!(BOOT_ADDRESS, 0x0000_C000);
+        assert_eq!(UPDATE_ADDRESS, 0x0002_4000);
+        assert_eq!(SWAP_ADDRESS, 0x0003_C000);
+        assert_eq!(TESTCTL_ADDRESS, 0x2000_3F00);
+        assert_eq!(PARTITIONS.boot.offset, 0);
+        assert_eq!(PARTITIONS.swap.offset, 2 * PARTITION_SIZE);
+        assert_eq!(FLASH_SIZE, 0x0003_4000);
+        // The trailer's sector flags (a nibble per sector) fit the last sector.
+        assert!(PARTITION_SIZE / SECTOR_SIZE / 2 + 16 < SECTOR_SIZE);
+    }
+}

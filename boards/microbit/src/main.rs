@@ -1,0 +1,78 @@
+//! The wolfboot-rs bootloader for the BBC micro:bit (nRF51822).
+//!
+//! Reset → UART banner → (test harness: load the flash file) → the swap
+//! state machine decides (resume an interrupted swap, roll back an
+//! unconfirmed image, install a triggered update, fall back to UPDATE) with
+//! every image verified against the embedded keystore → jump to the verified
+//! image in BOOT.
+#![cfg_attr(target_os = "none", no_std, no_main)]
+
+#[cfg(target_os = "none")]
+mod firmware {
+    use cortex_m_rt::{entry, exception, ExceptionFrame};
+    use wolfboot_board_microbit::{
+        layout::{self, IMAGE_HEADER_SIZE, PARTITIONS},
+        semihost, take_flash, testctl,
+        verifier::KeystoreVerifier,
+        TRAILER,
+    };
+    use wolfboot_mcu_boot::{console::Console, nrf_uart::NrfUart, Target};
+    use wolfboot_swap_state_machine::BootConfig;
+
+    #[allow(dead_code)]
+    mod keys {
+        include!(concat!(env!("OUT_DIR"), "/keystore.rs"));
+    }
+
+    #[entry]
+    fn main() -> ! {
+        // SAFETY: the only UART user in the bootloader.
+        let mut con = unsafe { NrfUart::new(layout::UART_TX_PIN) };
+        con.println("wolfboot-rs bootloader (microbit)");
+        let settings = testctl::settings();
+        // SAFETY: the only flash owner; the bootloader lives below the
+        // window and holds no reference into it.
+        if let Some(flash) = unsafe { take_flash(settings, true) } {
+            let config = BootConfig {
+                trailer: TRAILER,
+                header_size: IMAGE_HEADER_SIZE,
+                ..BootConfig::default()
+            };
+            let target = Target {
+                boot_address: layout::BOOT_ADDRESS,
+                rules: layout::VECTOR_RULES,
+            };
+            let verifier = KeystoreVerifier::new(&keys::KEYSTORE);
+            wolfboot_mcu_boot::run(&mut con, flash, verifier, PARTITIONS, config, &target);
+        }
+        con.println("halted");
+        if settings.is_some() {
+            semihost::exit(testctl::EXIT_NO_IMAGE);
+        }
+        loop {
+            cortex_m::asm::wfi();
+        }
+    }
+
+    #[exception]
+    unsafe fn HardFault(_frame: &ExceptionFrame) -> ! {
+        if testctl::settings().is_some() {
+            semihost::exit(testctl::EXIT_FAULT);
+        }
+        loop {
+            cortex_m::asm::wfi();
+        }
+    }
+
+    #[panic_handler]
+    fn panic(_: &core::panic::PanicInfo) -> ! {
+        // With `panic = "immediate-abort"` this is never called: a panic is a
+        // trap instruction (HardFault).
+        cortex_m::asm::udf()
+    }
+}
+
+#[cfg(not(target_os = "none"))]
+fn main() {
+    eprintln!("wolfboot-microbit is firmware: build it for thumbv6m-none-eabi (see README.md)");
+}
