@@ -13,7 +13,10 @@
 //!   so BOOT can live on internal flash while UPDATE and SWAP live on an
 //!   external one (wolfBoot's `EXT_FLASH`).
 //! * Test doubles (feature `mem`): [`MemFlash`], an in-memory NOR flash that
-//!   enforces NOR rules, counts operations and can simulate power loss;
+//!   enforces NOR rules, counts operations and can simulate power loss
+//!   (geometry chosen at run time), and [`MemNorFlash`], the same with its
+//!   geometry in the type: an `embedded-storage` `NorFlash`, and with
+//!   feature `async` an `embedded-storage-async` one;
 //!   (feature `std`) [`FileFlash`], the same over a file.
 #![no_std]
 #![forbid(unsafe_code)]
@@ -31,6 +34,8 @@ mod set;
 
 #[cfg(feature = "mem")]
 mod mem;
+#[cfg(feature = "mem")]
+mod mem_nor;
 
 #[cfg(feature = "std")]
 mod file;
@@ -44,6 +49,8 @@ pub use set::{Device, FlashFault, FlashSet, SingleFlash, SplitFlash};
 
 #[cfg(feature = "mem")]
 pub use mem::{FlashStats, MemFlash, MemFlashConfig, PowerSupply};
+#[cfg(feature = "mem")]
+pub use mem_nor::MemNorFlash;
 
 #[cfg(feature = "std")]
 pub use file::FileFlash;

@@ -46,7 +46,7 @@ impl NorFlash for RamNor {
     const WRITE_SIZE: usize = 4;
     const ERASE_SIZE: usize = 1024;
     fn erase(&mut self, from: u32, to: u32) -> Result<(), RamNorError> {
-        if from % 1024 != 0 || to % 1024 != 0 {
+        if !from.is_multiple_of(1024) || !to.is_multiple_of(1024) {
             return Err(RamNorError(NorFlashErrorKind::NotAligned));
         }
         self.bytes
@@ -56,7 +56,7 @@ impl NorFlash for RamNor {
         Ok(())
     }
     fn write(&mut self, offset: u32, bytes: &[u8]) -> Result<(), RamNorError> {
-        if offset % 4 != 0 || bytes.len() % 4 != 0 {
+        if !offset.is_multiple_of(4) || !bytes.len().is_multiple_of(4) {
             return Err(RamNorError(NorFlashErrorKind::NotAligned));
         }
         let at = offset as usize;
@@ -121,9 +121,7 @@ fn a_partition_of_a_nor_flash_is_a_nor_flash() {
             PartitionError::OutOfRange
         );
         assert_eq!(
-            NorFlash::erase(&mut view, 1024, 2048)
-                .unwrap_err()
-                .kind(),
+            NorFlash::erase(&mut view, 1024, 2048).unwrap_err().kind(),
             NorFlashErrorKind::OutOfBounds
         );
         let mut b = [0u8; 8];

@@ -27,6 +27,9 @@ pub enum Error {
     /// BOOT is still `TESTING`: staging would overwrite the image the
     /// bootloader rolls back to. Confirm the running image first.
     Unconfirmed,
+    /// Encrypted UPDATE partitions are not offered by the async API yet:
+    /// use the blocking [`WolfBoot`](crate::WolfBoot).
+    AsyncEncryption,
 }
 
 impl fmt::Display for Error {
@@ -42,6 +45,9 @@ impl fmt::Display for Error {
             Error::CipherNotBuilt => f.write_str("update cipher not built in"),
             Error::Unconfirmed => {
                 f.write_str("the running image is not confirmed (BOOT is TESTING)")
+            }
+            Error::AsyncEncryption => {
+                f.write_str("encrypted updates are not supported by the async API")
             }
         }
     }

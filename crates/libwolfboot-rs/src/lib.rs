@@ -26,6 +26,8 @@
 #![warn(missing_docs)]
 
 mod api;
+#[cfg(feature = "async")]
+mod asynch;
 mod error;
 mod intake;
 mod secret;
@@ -33,6 +35,8 @@ mod source;
 mod writer;
 
 pub use api::{WolfBoot, WolfBootConfig};
+#[cfg(feature = "async")]
+pub use asynch::{AsyncStagedUpdate, AsyncUpdateWriter, AsyncWolfBoot};
 pub use error::{Error, UpdateError};
 pub use secret::EncryptSecret;
 pub use source::PartitionSource;
