@@ -5,7 +5,7 @@ use std::vec;
 use std::vec::Vec;
 
 use super::*;
-use wolfboot_hal_flash::{Flash, NorFlashAdapter};
+use wolfboot_hal_flash::NorFlashAdapter;
 
 /// Absolute address where the model's flash array starts (an nRF's flash
 /// starts at 0; the window under test starts higher, as BOOT does).
@@ -141,6 +141,7 @@ fn nrf52(busy: u32) -> Nrf52Nvmc<Model<4096>> {
 
 #[test]
 fn geometry_follows_the_page_size() {
+    use wolfboot_hal_flash::Flash as _;
     let a = NorFlashAdapter(nrf51(0));
     let g = a.geometry();
     assert_eq!(
