@@ -9,6 +9,7 @@ mod fuzz;
 mod mps2;
 mod ota;
 mod setup;
+mod spi;
 mod steps;
 mod virt;
 

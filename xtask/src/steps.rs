@@ -164,6 +164,7 @@ pub fn test(args: &[String]) -> Result<(), String> {
     crate::ota::test(&bins)?;
     crate::mps2::test(&bins.sign_cli, quick)?;
     crate::virt::test(&bins.sign_cli, quick)?;
+    crate::spi::test(&bins.sign_cli, quick)?;
     if !quick {
         println!("==> demo");
         crate::demo::run_story(&bins, &target_dir().join("xtask-test-demo"))?;
@@ -197,6 +198,7 @@ pub fn build(args: &[String]) -> Result<(), String> {
             crate::mps2::build(args, &sign_cli).map(|_| ())
         }
         "qemu-virt-aarch64" => crate::virt::build(args, &build_sign_cli()?).map(|_| ()),
+        crate::spi::BOARD_NAME => crate::spi::build(args, &build_sign_cli()?).map(|_| ()),
         other => Err(format!(
             "unknown board `{other}` (boards: sim, mps2-an385, qemu-virt-aarch64)"
         )),
@@ -212,6 +214,7 @@ pub fn run_board(args: &[String]) -> Result<(), String> {
     match board_arg(args)?.as_str() {
         "mps2-an385" => crate::mps2::run_board(args, &build_sign_cli()?),
         "qemu-virt-aarch64" => crate::virt::run_board(args, &build_sign_cli()?),
+        crate::spi::BOARD_NAME => crate::spi::run_board(args, &build_sign_cli()?),
         "sim" => crate::demo::run_sim(args),
         other => Err(format!(
             "unknown board `{other}` (boards: sim, mps2-an385, qemu-virt-aarch64)"
@@ -223,6 +226,7 @@ pub fn size(args: &[String]) -> Result<(), String> {
     match board_arg(args)?.as_str() {
         "mps2-an385" => crate::mps2::size(&build_sign_cli()?),
         "qemu-virt-aarch64" => crate::virt::size(&build_sign_cli()?),
+        crate::spi::BOARD_NAME => crate::spi::size(&build_sign_cli()?),
         other => Err(format!(
             "size: board `{other}` is not a firmware board (boards: mps2-an385, qemu-virt-aarch64)"
         )),

@@ -1,0 +1,165 @@
+//! The wolfboot-rs bootloader for QEMU ast1030-evb with UPDATE and SWAP on
+//! an external SPI NOR.
+//!
+//! Reset → UART banner → (harness: load `internal.bin`) → probe the SPI NOR
+//! (JEDEC ID, SFDP) → the swap state machine decides (resume an interrupted
+//! swap, roll back, install a triggered update, fall back) with UPDATE and
+//! SWAP decrypted on the fly with the key stored at the end of BOOT, every
+//! image verified against the embedded keystore → jump to BOOT.
+#![cfg_attr(target_os = "none", no_std, no_main)]
+
+#[cfg(target_os = "none")]
+mod firmware {
+    use cortex_m_rt::{entry, exception, ExceptionFrame};
+    use wolfboot_board_ast1030_evb::{
+        jump,
+        layout::{self, PARTITIONS},
+        print_chip, take_flash, testctl,
+        uart::{Console, Uart},
+        TakeError, ENCRYPTION, IMAGE_HEADER_SIZE, TRAILER,
+    };
+    use wolfboot_board_mps2_an385::verifier::KeystoreVerifier;
+    use wolfboot_swap_state_machine::{
+        BootAction, BootConfig, BootError, Bootloader, RefuseReason, VerifyError,
+    };
+
+    #[allow(dead_code)]
+    mod keys {
+        include!(concat!(env!("OUT_DIR"), "/keystore.rs"));
+    }
+
+    #[entry]
+    fn main() -> ! {
+        // SAFETY: the only UART user in the bootloader.
+        let mut con = unsafe { Uart::new() };
+        con.println("wolfboot-rs bootloader (ast1030-evb, UPDATE+SWAP on SPI NOR)");
+        let settings = testctl::settings();
+        // SAFETY: the only flash and FMC owner; the bootloader lives below
+        // FLASH_BASE and holds no reference into BOOT's SRAM.
+        let flash = match unsafe { take_flash(settings, true) } {
+            Ok(f) => f,
+            Err(TakeError::Spi(_)) => halt(&mut con, "spi-nor: probe failed"),
+            Err(TakeError::TooSmall) => halt(&mut con, "spi-nor: chip too small for the layout"),
+        };
+        print_chip(&mut con, &flash);
+        let config = BootConfig {
+            trailer: TRAILER,
+            header_size: IMAGE_HEADER_SIZE,
+            encryption: ENCRYPTION,
+            ..BootConfig::default()
+        };
+        let verifier = KeystoreVerifier::new(&keys::KEYSTORE);
+        let Ok(mut bootloader) = Bootloader::new(flash, verifier, PARTITIONS, config) else {
+            halt(&mut con, "bad partition layout")
+        };
+        match bootloader.boot() {
+            Ok(decision) => {
+                con.print("boot: ");
+                print_action(&mut con, &decision.action);
+                con.print("; version ");
+                con.dec(decision.image.version);
+                con.println("");
+                let entry = layout::BOOT_ADDRESS + decision.image.header_size;
+                let end = layout::BOOT_ADDRESS + layout::PARTITION_SIZE - layout::SECTOR_SIZE;
+                let err = jump::boot(entry, end);
+                con.print("boot: bad vector table ");
+                match err {
+                    jump::JumpError::Misaligned(v)
+                    | jump::JumpError::StackPointer(v)
+                    | jump::JumpError::ResetVector(v) => con.hex(v),
+                }
+                con.println("");
+            }
+            Err(BootError::NoBootableImage { boot, fallback }) => {
+                con.print("boot: no bootable image: BOOT ");
+                con.print(verify_error_str(boot));
+                if let Some(r) = fallback {
+                    con.print(", fallback ");
+                    print_refusal(&mut con, &r);
+                }
+                con.println("");
+            }
+            Err(BootError::Flash(f)) => {
+                con.print("boot: flash failure on ");
+                con.println(match f.device {
+                    wolfboot_hal_flash::Device::Internal => "internal flash",
+                    wolfboot_hal_flash::Device::External => "SPI NOR",
+                });
+            }
+            Err(_) => con.println("boot: unsupported layout or trailer"),
+        }
+        halt(&mut con, "halted")
+    }
+
+    fn print_action(con: &mut Uart, action: &BootAction) {
+        match action {
+            BootAction::NoUpdate => con.print("no update"),
+            BootAction::Installed => con.print("update installed"),
+            BootAction::RolledBack => con.print("rolled back"),
+            BootAction::FinishedInterrupted => con.print("finished an interrupted update"),
+            BootAction::EmergencyFallback => con.print("emergency fallback to UPDATE"),
+            BootAction::UpdateRefused(r) => {
+                con.print("update refused (");
+                print_refusal(con, r);
+                con.print(")");
+            }
+        }
+    }
+
+    fn print_refusal(con: &mut Uart, r: &RefuseReason) {
+        match r {
+            RefuseReason::NoImage => con.print("no image"),
+            RefuseReason::WrongType => con.print("not an application"),
+            RefuseReason::TooLarge => con.print("too large"),
+            RefuseReason::Verify(e) => con.print(verify_error_str(*e)),
+            RefuseReason::NoKey => con.print("no encryption key"),
+            RefuseReason::DeltaBaseMismatch => con.print("delta base mismatch"),
+            RefuseReason::DeltaUnsupported => con.print("delta not applicable"),
+            RefuseReason::NotNewer { current, candidate } => {
+                con.print("version ");
+                con.dec(*candidate);
+                con.print(" not newer than ");
+                con.dec(*current);
+            }
+        }
+    }
+
+    fn verify_error_str(e: VerifyError) -> &'static str {
+        match e {
+            VerifyError::Read => "read error",
+            VerifyError::BadMagic => "no image",
+            VerifyError::MalformedHeader => "malformed header",
+            VerifyError::SizeOutOfRange => "size out of range",
+            VerifyError::IntegrityMismatch => "digest mismatch",
+            VerifyError::SignatureInvalid => "bad signature",
+            VerifyError::UnknownKey => "unknown key",
+            VerifyError::Unsupported => "unsupported algorithm",
+        }
+    }
+
+    /// wolfBoot_panic: nothing bootable. Under the harness, end the run.
+    fn halt(con: &mut Uart, why: &str) -> ! {
+        con.println(why);
+        if testctl::settings().is_some() {
+            testctl::end_run("bootloader halted");
+        }
+        loop {
+            cortex_m::asm::wfi();
+        }
+    }
+
+    #[exception]
+    unsafe fn HardFault(_frame: &ExceptionFrame) -> ! {
+        testctl::end_run("hard fault")
+    }
+
+    #[panic_handler]
+    fn panic(_: &core::panic::PanicInfo) -> ! {
+        cortex_m::asm::udf()
+    }
+}
+
+#[cfg(not(target_os = "none"))]
+fn main() {
+    eprintln!("wolfboot-ast1030-evb is firmware: build it with `cargo xtask build --board ast1030-evb`");
+}
