@@ -5,6 +5,7 @@ use embedded_storage::nor_flash::{NorFlashError, NorFlashErrorKind};
 
 /// Error raised by [`MemFlash`](crate::MemFlash) / [`FileFlash`](crate::FileFlash).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum FlashError {
     /// The access falls outside the device.
     OutOfBounds,
@@ -29,23 +30,29 @@ pub enum FlashError {
     Io,
 }
 
+impl FlashError {
+    /// What went wrong, as fixed text (for consoles without formatting).
+    pub const fn description(&self) -> &'static str {
+        match self {
+            FlashError::OutOfBounds => "flash access out of bounds",
+            FlashError::NotAligned => "flash access not aligned",
+            FlashError::BitRaise { .. } => "program would raise a bit back to erased",
+            FlashError::DoubleProgram { .. } => "write unit programmed twice without erase",
+            FlashError::PowerLoss => "power lost",
+            FlashError::InvalidGeometry => "invalid flash geometry",
+            FlashError::Io => "flash backing file I/O error",
+        }
+    }
+}
+
 impl fmt::Display for FlashError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.description())?;
         match self {
-            FlashError::OutOfBounds => f.write_str("flash access out of bounds"),
-            FlashError::NotAligned => f.write_str("flash access not aligned"),
-            FlashError::BitRaise { offset } => {
-                write!(f, "program would raise a bit back to erased at {offset:#x}")
+            FlashError::BitRaise { offset } | FlashError::DoubleProgram { offset } => {
+                write!(f, " at {offset:#x}")
             }
-            FlashError::DoubleProgram { offset } => {
-                write!(
-                    f,
-                    "write unit at {offset:#x} programmed twice without erase"
-                )
-            }
-            FlashError::PowerLoss => f.write_str("power lost"),
-            FlashError::InvalidGeometry => f.write_str("invalid flash geometry"),
-            FlashError::Io => f.write_str("flash backing file I/O error"),
+            _ => Ok(()),
         }
     }
 }

@@ -221,6 +221,7 @@ impl<F: MultiwriteNorFlash> MultiwriteNorFlash for PartitionView<'_, F> {}
 
 /// Why a [`PartitionSet`] was rejected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum LayoutError {
     /// Sector size is zero or not a multiple of a device's erase size.
     SectorSize,
@@ -238,6 +239,22 @@ pub enum LayoutError {
     Overlap(PartitionId, PartitionId),
     /// The device write size does not divide the sector size.
     WriteSize,
+}
+
+impl LayoutError {
+    /// What is wrong, as fixed text (for consoles without formatting).
+    pub const fn description(&self) -> &'static str {
+        match self {
+            LayoutError::SectorSize => "sector size is not a multiple of the erase size",
+            LayoutError::PartitionSize(_) => "partition size is not a multiple of the sector size",
+            LayoutError::Misaligned(_) => "partition does not start on a sector boundary",
+            LayoutError::SizeMismatch => "BOOT and UPDATE sizes differ",
+            LayoutError::SwapSize => "SWAP must be exactly one sector",
+            LayoutError::OutOfDevice(_) => "partition extends beyond its device",
+            LayoutError::Overlap(..) => "partitions overlap",
+            LayoutError::WriteSize => "write size does not divide the sector size",
+        }
+    }
 }
 
 impl fmt::Display for LayoutError {

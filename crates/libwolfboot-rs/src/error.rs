@@ -7,6 +7,7 @@ use wolfboot_verify::VerifyError;
 
 /// Why an application-side call failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Error {
     /// The flash failed.
     Flash(FlashFault),
@@ -32,23 +33,32 @@ pub enum Error {
     AsyncEncryption,
 }
 
+impl Error {
+    /// What went wrong, as fixed text (for consoles without formatting;
+    /// [`Display`](fmt::Display) adds the details).
+    pub const fn description(&self) -> &'static str {
+        match self {
+            Error::Flash(_) => "flash error",
+            Error::Trailer(_) => "trailer error",
+            Error::OutOfRange => "access outside the partition",
+            Error::EncryptionNotConfigured => "no encryption secret area configured",
+            Error::BadKeyLength => "key or nonce of the wrong length",
+            Error::TrailerTooLarge => "trailer region larger than the RAM buffer",
+            Error::NoEncryptKey => "no update encryption key stored",
+            Error::CipherNotBuilt => "update cipher not built in",
+            Error::Unconfirmed => "the running image is not confirmed (BOOT is TESTING)",
+            Error::AsyncEncryption => "encrypted updates are not supported by the async API",
+        }
+    }
+}
+
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.description())?;
         match self {
-            Error::Flash(e) => write!(f, "flash error: {e}"),
-            Error::Trailer(e) => write!(f, "trailer error: {e}"),
-            Error::OutOfRange => f.write_str("access outside the partition"),
-            Error::EncryptionNotConfigured => f.write_str("no encryption secret area configured"),
-            Error::BadKeyLength => f.write_str("key or nonce of the wrong length"),
-            Error::TrailerTooLarge => f.write_str("trailer region larger than the RAM buffer"),
-            Error::NoEncryptKey => f.write_str("no update encryption key stored"),
-            Error::CipherNotBuilt => f.write_str("update cipher not built in"),
-            Error::Unconfirmed => {
-                f.write_str("the running image is not confirmed (BOOT is TESTING)")
-            }
-            Error::AsyncEncryption => {
-                f.write_str("encrypted updates are not supported by the async API")
-            }
+            Error::Flash(e) => write!(f, ": {e}"),
+            Error::Trailer(e) => write!(f, ": {e}"),
+            _ => Ok(()),
         }
     }
 }
@@ -77,6 +87,7 @@ impl<E: Into<Error>> From<wolfboot_hal_flash::PartitionError<E>> for Error {
 /// Why staging an update failed. After any of these, nothing is triggered
 /// and the running image is untouched.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum UpdateError {
     /// Flash or trailer failure.
     Io(Error),
@@ -106,6 +117,23 @@ pub enum UpdateError {
     Aborted,
 }
 
+impl UpdateError {
+    /// What went wrong, as fixed text (for consoles without formatting;
+    /// [`Display`](fmt::Display) adds the details).
+    pub const fn description(&self) -> &'static str {
+        match self {
+            UpdateError::Io(e) => e.description(),
+            UpdateError::Header(_) => "not a wolfBoot image",
+            UpdateError::TooLarge => "image does not fit the UPDATE partition",
+            UpdateError::ExtraData => "more data than the image header announced",
+            UpdateError::Incomplete { .. } => "image incomplete",
+            UpdateError::Verify(_) => "image refused",
+            UpdateError::Downgrade { .. } => "version is not newer than the running version",
+            UpdateError::Aborted => "writer already failed; start again",
+        }
+    }
+}
+
 impl fmt::Display for UpdateError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -123,7 +151,8 @@ impl fmt::Display for UpdateError {
             UpdateError::Downgrade { current, offered } => {
                 write!(
                     f,
-                    "version {offered} is not newer than the running version {current}"
+                    "{}: {offered} offered, {current} running",
+                    self.description()
                 )
             }
             UpdateError::Aborted => f.write_str("writer already failed; start again"),
@@ -146,5 +175,67 @@ impl From<FlashFault> for UpdateError {
 impl From<TrailerError> for UpdateError {
     fn from(e: TrailerError) -> Self {
         UpdateError::Io(Error::Trailer(e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use std::string::ToString;
+
+    use super::*;
+    use wolfboot_hal_flash::{Device, NorFlashErrorKind};
+
+    /// Every error has its own fixed text, and the formatted message starts
+    /// with it (a console without `core::fmt` prints the same words).
+    #[test]
+    fn descriptions_are_distinct_and_lead_the_message() {
+        let flash = FlashFault {
+            device: Device::External,
+            kind: NorFlashErrorKind::OutOfBounds,
+        };
+        let errors = [
+            Error::Flash(flash),
+            Error::Trailer(TrailerError::OutOfRange),
+            Error::OutOfRange,
+            Error::EncryptionNotConfigured,
+            Error::BadKeyLength,
+            Error::TrailerTooLarge,
+            Error::NoEncryptKey,
+            Error::CipherNotBuilt,
+            Error::Unconfirmed,
+            Error::AsyncEncryption,
+        ];
+        for (i, a) in errors.iter().enumerate() {
+            assert!(a.to_string().starts_with(a.description()), "{a:?}");
+            for b in &errors[i + 1..] {
+                assert_ne!(a.description(), b.description());
+            }
+        }
+        let update = [
+            UpdateError::Header(HeaderError::BadMagic),
+            UpdateError::TooLarge,
+            UpdateError::ExtraData,
+            UpdateError::Incomplete {
+                received: 1,
+                expected: 2,
+            },
+            UpdateError::Verify(VerifyError::BadSignature),
+            UpdateError::Downgrade {
+                current: 2,
+                offered: 1,
+            },
+            UpdateError::Aborted,
+        ];
+        for (i, a) in update.iter().enumerate() {
+            assert!(a.to_string().starts_with(a.description()), "{a:?}: {a}");
+            for b in &update[i + 1..] {
+                assert_ne!(a.description(), b.description());
+            }
+        }
+        assert_eq!(
+            UpdateError::Io(Error::Unconfirmed).description(),
+            Error::Unconfirmed.description()
+        );
     }
 }

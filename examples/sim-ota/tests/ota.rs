@@ -306,8 +306,9 @@ fn downgrade_is_refused_before_trigger() {
     let r = s.boot(&liar, &["update"]);
     assert_eq!(r.status, Some(1), "{}", r.stderr);
     assert!(
-        r.stderr
-            .contains("update refused: version 1 is not newer than the running version 2"),
+        r.stderr.contains(
+            "update refused: version is not newer than the running version: 1 offered, 2 running"
+        ),
         "{}",
         r.stderr
     );
