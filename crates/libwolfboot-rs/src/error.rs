@@ -63,6 +63,20 @@ impl fmt::Display for Error {
     }
 }
 
+#[cfg(feature = "defmt")]
+impl defmt::Format for Error {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(f, "{=str}", self.description())
+    }
+}
+
+#[cfg(feature = "defmt")]
+impl defmt::Format for UpdateError {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(f, "{=str}", self.description())
+    }
+}
+
 impl From<FlashFault> for Error {
     fn from(e: FlashFault) -> Self {
         Error::Flash(e)
