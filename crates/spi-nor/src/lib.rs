@@ -23,8 +23,8 @@
 //!
 //! [`SpiNor`] implements `embedded-storage` 0.3 [`NorFlash`] (write size 1,
 //! erase size 4096) and [`MultiwriteNorFlash`] (a byte may be programmed
-//! again to clear more bits), so `wolfboot_hal_flash::NorFlashAdapter`
-//! turns it into the bootloader's flash contract.
+//! again to clear more bits), and so `wolfboot_hal_flash::Flash`, the
+//! bootloader's flash contract.
 #![no_std]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]

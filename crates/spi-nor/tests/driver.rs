@@ -4,7 +4,7 @@ mod chip_model;
 
 use chip_model::{sfdp_table, Chip, ChipSpi};
 use embedded_storage::nor_flash::{NorFlash, ReadNorFlash};
-use wolfboot_hal_flash::{Flash, MemFlash, MemFlashConfig, NorFlashAdapter};
+use wolfboot_hal_flash::{Flash, MemFlash, MemFlashConfig};
 use wolfboot_spi_nor::{Config, Error, GeometrySource, ReadCommand, SpiNor};
 
 const N25Q128_ID: [u8; 3] = [0x20, 0xBA, 0x18];
@@ -90,7 +90,7 @@ fn probe_refuses_what_it_cannot_drive() {
 fn program_is_split_at_page_boundaries() {
     let (spi, mut nor) = n25q128();
     let data: Vec<u8> = (0..600u32).map(|i| (i * 7 + 3) as u8).collect();
-    nor.write(0x1000 + 200, &data).unwrap();
+    NorFlash::write(&mut nor, 0x1000 + 200, &data).unwrap();
     let chip = spi.0.borrow();
     let programs: Vec<(u32, usize)> = chip
         .log
@@ -128,7 +128,7 @@ fn read_both_commands_and_any_alignment() {
         };
         let mut nor = SpiNor::probe(spi.clone(), config).unwrap();
         let mut buf = [0u8; 333];
-        nor.read(0x2_0007, &mut buf).unwrap();
+        ReadNorFlash::read(&mut nor, 0x2_0007, &mut buf).unwrap();
         let want: Vec<u8> = (7..340).map(|i| (i % 251) as u8).collect();
         assert_eq!(&buf[..], &want[..]);
         let op = spi.0.borrow().log.last().unwrap().0;
@@ -147,10 +147,10 @@ fn read_both_commands_and_any_alignment() {
 fn four_byte_opcodes_above_16_mib() {
     let (spi, mut nor) = w25q256();
     let at = (16 << 20) + 0x3000;
-    nor.erase(at, at + 0x1000).unwrap();
-    nor.write(at + 5, b"above 16 MiB").unwrap();
+    NorFlash::erase(&mut nor, at, at + 0x1000).unwrap();
+    NorFlash::write(&mut nor, at + 5, b"above 16 MiB").unwrap();
     let mut buf = [0u8; 12];
-    nor.read(at + 5, &mut buf).unwrap();
+    ReadNorFlash::read(&mut nor, at + 5, &mut buf).unwrap();
     assert_eq!(&buf, b"above 16 MiB");
     let chip = spi.0.borrow();
     // With 3-byte addresses the data would have landed 16 MiB lower.
@@ -165,17 +165,23 @@ fn four_byte_opcodes_above_16_mib() {
 fn erase_rules() {
     let (spi, mut nor) = n25q128();
     spi.0.borrow_mut().mem[0x4000..0x7000].fill(0x00);
-    assert!(matches!(nor.erase(0x4001, 0x5000), Err(Error::NotAligned)));
-    assert!(matches!(nor.erase(0x4000, 0x4800), Err(Error::NotAligned)));
     assert!(matches!(
-        nor.erase(0xFFF000, 0x1001000),
+        NorFlash::erase(&mut nor, 0x4001, 0x5000),
+        Err(Error::NotAligned)
+    ));
+    assert!(matches!(
+        NorFlash::erase(&mut nor, 0x4000, 0x4800),
+        Err(Error::NotAligned)
+    ));
+    assert!(matches!(
+        NorFlash::erase(&mut nor, 0xFFF000, 0x1001000),
         Err(Error::OutOfBounds)
     ));
     assert!(
         spi.0.borrow().log.is_empty(),
         "refused erase reached the chip"
     );
-    nor.erase(0x5000, 0x6000).unwrap();
+    NorFlash::erase(&mut nor, 0x5000, 0x6000).unwrap();
     let chip = spi.0.borrow();
     assert!(chip.mem[0x5000..0x6000].iter().all(|&b| b == 0xFF));
     assert!(chip.mem[0x4000..0x5000].iter().all(|&b| b == 0x00));
@@ -185,17 +191,17 @@ fn erase_rules() {
 #[test]
 fn programs_only_clear_bits() {
     let (spi, mut nor) = n25q128();
-    nor.write(0x100, &[0x0F, 0xFF]).unwrap();
+    NorFlash::write(&mut nor, 0x100, &[0x0F, 0xFF]).unwrap();
     // Clearing more bits is allowed (MultiwriteNorFlash).
-    nor.write(0x100, &[0x07, 0xAA]).unwrap();
+    NorFlash::write(&mut nor, 0x100, &[0x07, 0xAA]).unwrap();
     // Raising one is a NOR violation: reported, not silently lost.
     assert_eq!(
-        nor.write(0x100, &[0x07, 0xFF]),
+        NorFlash::write(&mut nor, 0x100, &[0x07, 0xFF]),
         Err(Error::Verify { offset: 0x101 })
     );
     assert_eq!(&spi.0.borrow().mem[0x100..0x102], &[0x07, 0xAA]);
     assert!(matches!(
-        nor.write((16 << 20) - 1, &[0, 0]),
+        NorFlash::write(&mut nor, (16 << 20) - 1, &[0, 0]),
         Err(Error::OutOfBounds)
     ));
 }
@@ -204,8 +210,14 @@ fn programs_only_clear_bits() {
 fn write_protection_is_a_typed_error() {
     let (spi, mut nor) = n25q128();
     spi.0.borrow_mut().wp = true;
-    assert_eq!(nor.write(0, &[0]), Err(Error::WriteProtected));
-    assert_eq!(nor.erase(0, 0x1000), Err(Error::WriteProtected));
+    assert_eq!(
+        NorFlash::write(&mut nor, 0, &[0]),
+        Err(Error::WriteProtected)
+    );
+    assert_eq!(
+        NorFlash::erase(&mut nor, 0, 0x1000),
+        Err(Error::WriteProtected)
+    );
     assert_eq!(spi.0.borrow().mem[0], 0xFF);
     // Block protection: WEL sets but the chip ignores the command.
     let mut chip = spi.0.borrow_mut();
@@ -214,17 +226,20 @@ fn write_protection_is_a_typed_error() {
     chip.mem[0x10] = 0x00;
     drop(chip);
     assert_eq!(
-        nor.write(0x20, &[0x55]),
+        NorFlash::write(&mut nor, 0x20, &[0x55]),
         Err(Error::Verify { offset: 0x20 })
     );
-    assert_eq!(nor.erase(0, 0x1000), Err(Error::Verify { offset: 0x10 }));
+    assert_eq!(
+        NorFlash::erase(&mut nor, 0, 0x1000),
+        Err(Error::Verify { offset: 0x10 })
+    );
 }
 
 #[test]
 fn busy_polling_is_bounded() {
     let (spi, mut nor) = n25q128();
     spi.0.borrow_mut().busy_after_op = 50;
-    nor.write(0, b"slow chip").unwrap();
+    NorFlash::write(&mut nor, 0, b"slow chip").unwrap();
     assert_eq!(spi.0.borrow().ignored_while_busy, 0);
     assert_eq!(&spi.0.borrow().mem[..9], b"slow chip");
 
@@ -236,10 +251,10 @@ fn busy_polling_is_bounded() {
     };
     let mut nor = SpiNor::probe(spi.clone(), config).unwrap();
     spi.0.borrow_mut().busy_after_op = 15;
-    assert_eq!(nor.write(0, &[1]), Err(Error::Busy));
+    assert_eq!(NorFlash::write(&mut nor, 0, &[1]), Err(Error::Busy));
     spi.0.borrow_mut().stuck_busy = true;
     spi.0.borrow_mut().log.clear();
-    assert_eq!(nor.erase(0, 0x1000), Err(Error::Busy));
+    assert_eq!(NorFlash::erase(&mut nor, 0, 0x1000), Err(Error::Busy));
     let polls = spi.0.borrow().log.iter().filter(|e| e.0 == 0x05).count();
     assert_eq!(polls, 20, "status reads bounded by erase_polls");
 }
@@ -248,10 +263,16 @@ fn busy_polling_is_bounded() {
 fn bus_errors_are_passed_up() {
     let (spi, mut nor) = n25q128();
     spi.0.borrow_mut().fail_in = Some(2);
-    assert!(matches!(nor.write(0, &[0]), Err(Error::Spi(_))));
+    assert!(matches!(
+        NorFlash::write(&mut nor, 0, &[0]),
+        Err(Error::Spi(_))
+    ));
     let mut b = [0u8; 4];
     spi.0.borrow_mut().fail_in = Some(0);
-    assert!(matches!(nor.read(0, &mut b), Err(Error::Spi(_))));
+    assert!(matches!(
+        ReadNorFlash::read(&mut nor, 0, &mut b),
+        Err(Error::Spi(_))
+    ));
 }
 
 #[test]
@@ -264,7 +285,8 @@ fn errors_display() {
     );
 }
 
-/// The driver behind `NorFlashAdapter` behaves like hal-flash's reference
+/// The driver, seen through hal-flash's `Flash` contract (which every
+/// `NorFlash` implements), behaves like hal-flash's reference
 /// `MemFlash` (byte writes, 4 KiB erase) for a pseudo-random mix of
 /// operations, refusals included.
 #[test]
@@ -273,7 +295,7 @@ fn same_behaviour_as_the_reference_nor_flash() {
     let mut chip = Chip::new(cap as usize, [0xEF, 0x40, 0x10]);
     chip.busy_after_op = 2;
     let spi = ChipSpi::new(chip);
-    let mut dut = NorFlashAdapter(SpiNor::probe(spi.clone(), Config::DEFAULT).unwrap());
+    let mut dut = SpiNor::probe(spi.clone(), Config::DEFAULT).unwrap();
     let mut reference = MemFlash::new(MemFlashConfig {
         size: cap,
         erase_size: 4096,
@@ -283,8 +305,8 @@ fn same_behaviour_as_the_reference_nor_flash() {
         torn_seed: None,
     })
     .unwrap();
-    assert_eq!(dut.geometry(), reference.geometry());
-    assert_eq!(dut.0.capacity(), cap as usize);
+    assert_eq!(Flash::geometry(&dut), reference.geometry());
+    assert_eq!(dut.capacity(), cap as usize);
     let mut seed = 0x2545_F491_4F6C_DD1Du64;
     let mut rnd = move |n: u32| {
         seed ^= seed << 13;
@@ -297,7 +319,7 @@ fn same_behaviour_as_the_reference_nor_flash() {
             0 => {
                 let s = rnd(16) * 4096;
                 let e = s + (1 + rnd(2)) * 4096;
-                let a = dut.erase(s, e).map_err(|_| ());
+                let a = Flash::erase(&mut dut, s, e).map_err(|_| ());
                 let b = reference.erase(s, e).map_err(|_| ());
                 assert_eq!(a, b, "erase {s:#x}..{e:#x}");
             }
@@ -311,7 +333,7 @@ fn same_behaviour_as_the_reference_nor_flash() {
                         cur.unwrap_or(0) & !(1u8 << rnd(8))
                     })
                     .collect();
-                let a = dut.write(off, &data).is_ok();
+                let a = Flash::write(&mut dut, off, &data).is_ok();
                 let b = reference.write(off, &data).is_ok();
                 if b {
                     assert!(a, "write {off:#x}+{len} refused by the driver");
