@@ -3,6 +3,7 @@
 //! Every step prints the command it runs; a failing step stops the run with
 //! the step named and a non-zero exit.
 
+mod chips;
 mod demo;
 mod firmware;
 mod fuzz;
@@ -35,6 +36,10 @@ commands:
   size --board mps2-an385|qemu-virt-aarch64
                          bootloader text/data/bss per signature algorithm (SHA-256;
                          mps2-an385: also ecc256 with each cipher and with delta)
+  build|run|size --board microbit|nrf52840-dk|stm32f407-disco [--sign ecc256|ed25519|ecc384] [--hash sha256|sha384]
+                         real chips: bootloader, test app, signed v1 and v2, factory.bin for probe-rs;
+                         run: microbit under QEMU (NVMC model), v1 stages v2 and v2 runs;
+                         size: the bootloader per signature algorithm
   bench                  verify and sign timings, flash operations per update
   fuzz [--target T]... [--seconds N]
                          cargo-fuzz targets of fuzz/, seeded, N s each (default 60; test: 15)

@@ -164,6 +164,7 @@ pub fn test(args: &[String]) -> Result<(), String> {
     crate::ota::test(&bins)?;
     crate::mps2::test(&bins.sign_cli, quick)?;
     crate::virt::test(&bins.sign_cli, quick)?;
+    crate::chips::test(&bins.sign_cli, quick)?;
     crate::spi::test(&bins.sign_cli, quick)?;
     if !quick {
         println!("==> demo");
@@ -199,6 +200,10 @@ pub fn build(args: &[String]) -> Result<(), String> {
         }
         "qemu-virt-aarch64" => crate::virt::build(args, &build_sign_cli()?).map(|_| ()),
         crate::spi::BOARD_NAME => crate::spi::build(args, &build_sign_cli()?).map(|_| ()),
+        b if crate::chips::board(b).is_some() => {
+            let b = crate::chips::board(b).ok_or("no board")?;
+            crate::chips::build(b, args, &build_sign_cli()?).map(|_| ())
+        }
         other => Err(format!(
             "unknown board `{other}` (boards: sim, mps2-an385, qemu-virt-aarch64)"
         )),
@@ -216,6 +221,10 @@ pub fn run_board(args: &[String]) -> Result<(), String> {
         "qemu-virt-aarch64" => crate::virt::run_board(args, &build_sign_cli()?),
         crate::spi::BOARD_NAME => crate::spi::run_board(args, &build_sign_cli()?),
         "sim" => crate::demo::run_sim(args),
+        b if crate::chips::board(b).is_some() => {
+            let b = crate::chips::board(b).ok_or("no board")?;
+            crate::chips::run_board(b, args, &build_sign_cli()?)
+        }
         other => Err(format!(
             "unknown board `{other}` (boards: sim, mps2-an385, qemu-virt-aarch64)"
         )),
@@ -227,6 +236,10 @@ pub fn size(args: &[String]) -> Result<(), String> {
         "mps2-an385" => crate::mps2::size(&build_sign_cli()?),
         "qemu-virt-aarch64" => crate::virt::size(&build_sign_cli()?),
         crate::spi::BOARD_NAME => crate::spi::size(&build_sign_cli()?),
+        b if crate::chips::board(b).is_some() => {
+            let b = crate::chips::board(b).ok_or("no board")?;
+            crate::chips::size(b, &build_sign_cli()?)
+        }
         other => Err(format!(
             "size: board `{other}` is not a firmware board (boards: mps2-an385, qemu-virt-aarch64)"
         )),

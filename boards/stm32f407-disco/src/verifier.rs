@@ -1,0 +1,9 @@
+//! The swap state machine's image check: the shared
+//! [`wolfboot_swap_state_machine::KeystoreVerifier`] at this board's
+//! `IMAGE_HEADER_SIZE`.
+
+use crate::layout::IMAGE_HEADER_SIZE;
+
+/// Verifies images against the embedded keystore.
+pub type KeystoreVerifier<'k> =
+    wolfboot_swap_state_machine::KeystoreVerifier<'k, { IMAGE_HEADER_SIZE as usize }>;
