@@ -700,6 +700,70 @@ impl<B: Bus, C: Clock, M: Monitor> Flash for CfiFlash<B, C, M> {
     }
 }
 
+/// A [`CfiFlash`] whose erase-block size `BLOCK` is in the type: an
+/// `embedded-storage` [`NorFlash`](embedded_storage::nor_flash::NorFlash)
+/// (whose geometry is associated constants), to hand the bank to code
+/// written against those traits. Made by [`CfiFlash::into_nor_flash`],
+/// which checks `BLOCK` against what the chip's query table says.
+#[derive(Debug)]
+pub struct CfiNorFlash<const BLOCK: usize, B, C, M = NoMonitor>(CfiFlash<B, C, M>);
+
+impl<B: Bus, C: Clock, M: Monitor> CfiFlash<B, C, M> {
+    /// This flash as an `embedded-storage` `NorFlash` with `BLOCK`-byte
+    /// erase blocks; [`CfiError::UnsupportedGeometry`] when the chip's
+    /// blocks are of another size.
+    pub fn into_nor_flash<const BLOCK: usize>(
+        self,
+    ) -> Result<CfiNorFlash<BLOCK, B, C, M>, CfiError> {
+        if self.info.block_size as usize != BLOCK {
+            return Err(CfiError::UnsupportedGeometry);
+        }
+        Ok(CfiNorFlash(self))
+    }
+}
+
+impl<const BLOCK: usize, B, C, M> CfiNorFlash<BLOCK, B, C, M> {
+    /// The driver inside.
+    pub fn into_inner(self) -> CfiFlash<B, C, M> {
+        self.0
+    }
+}
+
+impl<const BLOCK: usize, B: Bus, C: Clock, M: Monitor> embedded_storage::nor_flash::ErrorType
+    for CfiNorFlash<BLOCK, B, C, M>
+{
+    type Error = CfiError;
+}
+
+impl<const BLOCK: usize, B: Bus, C: Clock, M: Monitor> embedded_storage::nor_flash::ReadNorFlash
+    for CfiNorFlash<BLOCK, B, C, M>
+{
+    const READ_SIZE: usize = 1;
+
+    fn read(&mut self, offset: u32, bytes: &mut [u8]) -> Result<(), CfiError> {
+        Flash::read(&mut self.0, offset, bytes)
+    }
+
+    fn capacity(&self) -> usize {
+        self.0.info.size as usize
+    }
+}
+
+impl<const BLOCK: usize, B: Bus, C: Clock, M: Monitor> embedded_storage::nor_flash::NorFlash
+    for CfiNorFlash<BLOCK, B, C, M>
+{
+    const WRITE_SIZE: usize = 4;
+    const ERASE_SIZE: usize = BLOCK;
+
+    fn erase(&mut self, from: u32, to: u32) -> Result<(), CfiError> {
+        Flash::erase(&mut self.0, from, to)
+    }
+
+    fn write(&mut self, offset: u32, bytes: &[u8]) -> Result<(), CfiError> {
+        Flash::write(&mut self.0, offset, bytes)
+    }
+}
+
 impl<B: Bus, C: Clock, M: Monitor> CfiFlash<B, C, M> {
     fn write_inner(&mut self, offset: u32, data: &[u8]) -> Result<(), CfiError> {
         if !offset.is_multiple_of(4) || !data.len().is_multiple_of(4) {

@@ -602,3 +602,31 @@ fn power_cut_midway_programs_the_first_half() {
     assert_eq!(f.bus().mode, Mode::Status);
     assert_eq!(f.monitor().cuts, 1);
 }
+
+#[test]
+fn the_bank_is_an_embedded_storage_nor_flash_of_its_block_size() {
+    use embedded_storage::nor_flash::{NorFlash, ReadNorFlash};
+    const B: usize = BANK_BLOCK as usize;
+    assert_eq!(
+        flash().into_nor_flash::<{ 2 * B }>().err(),
+        Some(CfiError::UnsupportedGeometry)
+    );
+    let mut nor = flash().into_nor_flash::<B>().unwrap();
+    assert_eq!(ReadNorFlash::capacity(&nor), BANK_SIZE as usize);
+    // Code that knows only embedded-storage drives the CFI state machine.
+    fn store<N: NorFlash>(n: &mut N, at: u32, data: &[u8]) -> Result<(), N::Error> {
+        n.erase(at, at + N::ERASE_SIZE as u32)?;
+        n.write(at, data)
+    }
+    store(&mut nor, BANK_BLOCK, b"wolfboot").unwrap();
+    assert_eq!(
+        NorFlash::write(&mut nor, 2, b"odd!"),
+        Err(CfiError::NotAligned)
+    );
+    let mut back = [0u8; 8];
+    ReadNorFlash::read(&mut nor, BANK_BLOCK, &mut back).unwrap();
+    assert_eq!(&back, b"wolfboot");
+    let mut f = nor.into_inner();
+    assert_eq!(f.bus().mode, Mode::Array);
+    assert_eq!(&contents(&mut f)[BANK_BLOCK as usize..][..8], b"wolfboot");
+}
