@@ -16,7 +16,7 @@ pub enum BuildError {
         /// Header size available.
         size: usize,
     },
-    /// A forced header size is not a power of two in 256..=65536.
+    /// A forced header size is not a multiple of 256 in 256..=65536.
     BadHeaderSize(usize),
     /// A value is longer than a TLV can carry.
     ValueTooLong(u16),
@@ -38,7 +38,7 @@ impl fmt::Display for BuildError {
             BuildError::BadHeaderSize(s) => {
                 write!(
                     f,
-                    "header size {s} is not a power of two between 256 and 65536"
+                    "header size {s} is not a multiple of 256 between 256 and 65536"
                 )
             }
             BuildError::ValueTooLong(t) => write!(f, "value of field 0x{t:04x} is too long"),
@@ -102,6 +102,15 @@ pub struct HeaderBuilder {
     custom: Vec<(u16, Vec<u8>)>,
     signature_len: usize,
     header_size: Option<usize>,
+    secondary: Option<Secondary>,
+}
+
+/// The second signer of a hybrid image.
+#[derive(Debug, Clone)]
+struct Secondary {
+    auth: AuthType,
+    hint: Vec<u8>,
+    signature_len: usize,
 }
 
 impl HeaderBuilder {
@@ -117,6 +126,7 @@ impl HeaderBuilder {
             custom: Vec::new(),
             signature_len: auth.signature_len(),
             header_size: None,
+            secondary: None,
         }
     }
 
@@ -160,6 +170,20 @@ impl HeaderBuilder {
     /// Signature length, when the key decides it (RSA).
     pub fn signature_len(mut self, len: usize) -> Self {
         self.signature_len = len;
+        self
+    }
+
+    /// Make a hybrid image (wolfBoot's `SIGN_SECONDARY`): a second signature
+    /// of `signature_len` bytes by a key of type `auth` whose hint (hash of
+    /// its keystore form, with the image's hash) is `hint`. The secondary
+    /// cipher and hint fields follow the primary hint (the digest covers
+    /// them); the secondary signature follows the primary one.
+    pub fn secondary(mut self, auth: AuthType, hint: &[u8], signature_len: usize) -> Self {
+        self.secondary = Some(Secondary {
+            auth,
+            hint: hint.to_vec(),
+            signature_len,
+        });
         self
     }
 
@@ -231,6 +255,16 @@ impl HeaderBuilder {
         }
         idx = align_value_8(idx);
         put(&mut idx, tlv::PUBKEY_HINT, Field::Hint(digest_len));
+        let cipher = self
+            .secondary
+            .as_ref()
+            .map(|s| (u16::from(s.auth.code()) << 8).to_le_bytes());
+        if let (Some(s), Some(cipher)) = (&self.secondary, &cipher) {
+            idx = align_value_8(idx);
+            put(&mut idx, tlv::SECONDARY_CIPHER, Field::Bytes(cipher));
+            idx = align_value_8(idx);
+            put(&mut idx, tlv::SECONDARY_PUBKEY, Field::Bytes(&s.hint));
+        }
         idx = align_value_8(idx);
         let covered = idx;
         put(&mut idx, self.hash.tlv(), Field::Digest(digest_len));
@@ -241,6 +275,14 @@ impl HeaderBuilder {
                 tlv::SIGNATURE,
                 Field::Signature(self.signature_len),
             );
+            if let Some(s) = &self.secondary {
+                idx = align_value_8(idx);
+                put(
+                    &mut idx,
+                    tlv::SECONDARY_SIGNATURE,
+                    Field::Signature(s.signature_len),
+                );
+            }
         }
         (idx, covered)
     }
@@ -288,7 +330,12 @@ impl HeaderBuilder {
         payload_len: u32,
         pubkey_hint: &[u8],
     ) -> Result<UnsignedHeader, BuildError> {
-        if pubkey_hint.len() != self.hash.digest_len() {
+        if pubkey_hint.len() != self.hash.digest_len()
+            || self
+                .secondary
+                .as_ref()
+                .is_some_and(|s| s.hint.len() != self.hash.digest_len())
+        {
             return Err(BuildError::BadDigestLength);
         }
         for (tag, value) in &self.custom {
@@ -313,6 +360,7 @@ impl HeaderBuilder {
             covered,
             hash: self.hash,
             signed: self.auth != AuthType::None,
+            hybrid: self.secondary.is_some() && self.auth != AuthType::None,
         })
     }
 }
@@ -349,6 +397,7 @@ pub struct UnsignedHeader {
     covered: usize,
     hash: HashAlgorithm,
     signed: bool,
+    hybrid: bool,
 }
 
 impl UnsignedHeader {
@@ -368,10 +417,32 @@ impl UnsignedHeader {
     }
 
     /// Add digest and signature; returns the complete header.
-    pub fn finish(
+    pub fn finish(self, digest: &[u8], signature: Option<&[u8]>) -> Result<Vec<u8>, BuildError> {
+        if self.hybrid {
+            return Err(BuildError::SignatureMismatch);
+        }
+        self.finish_inner(digest, signature, None)
+    }
+
+    /// Add digest and both signatures of a hybrid image (see
+    /// [`HeaderBuilder::secondary`]); returns the complete header.
+    pub fn finish_hybrid(
+        self,
+        digest: &[u8],
+        signature: &[u8],
+        secondary: &[u8],
+    ) -> Result<Vec<u8>, BuildError> {
+        if !self.hybrid {
+            return Err(BuildError::SignatureMismatch);
+        }
+        self.finish_inner(digest, Some(signature), Some(secondary))
+    }
+
+    fn finish_inner(
         mut self,
         digest: &[u8],
         signature: Option<&[u8]>,
+        secondary: Option<&[u8]>,
     ) -> Result<Vec<u8>, BuildError> {
         if digest.len() != self.hash.digest_len() {
             return Err(BuildError::BadDigestLength);
@@ -395,6 +466,18 @@ impl UnsignedHeader {
                     return Err(BuildError::HeaderOverflow { needed, size });
                 }
                 write_tlv(&mut self.buf, idx, tlv::SIGNATURE, sig);
+                idx += 4 + sig.len();
+                if let Some(sec) = secondary {
+                    if sec.len() > usize::from(u16::MAX) {
+                        return Err(BuildError::ValueTooLong(tlv::SECONDARY_SIGNATURE));
+                    }
+                    idx = align_value_8(idx);
+                    let needed = idx + 4 + sec.len();
+                    if needed > size {
+                        return Err(BuildError::HeaderOverflow { needed, size });
+                    }
+                    write_tlv(&mut self.buf, idx, tlv::SECONDARY_SIGNATURE, sec);
+                }
             }
             (false, None) => {}
             _ => return Err(BuildError::SignatureMismatch),

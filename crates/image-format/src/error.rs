@@ -7,7 +7,7 @@ pub enum HeaderError {
     Truncated,
     /// The first word is not `WOLF`.
     BadMagic,
-    /// The header size asked for is not a power of two between 256 and 64 KiB.
+    /// The header size asked for is not a multiple of 256 between 256 and 64 KiB.
     BadHeaderSize,
     /// A field the caller needs is absent.
     MissingTlv(u16),

@@ -96,8 +96,8 @@ pub struct DigestField<'a> {
 impl<'a> ImageHeader<'a> {
     /// View the first `header_size` bytes of `image` as a header.
     ///
-    /// `header_size` is the bootloader's `IMAGE_HEADER_SIZE`: a power of two
-    /// from 256 to 64 KiB.
+    /// `header_size` is the bootloader's `IMAGE_HEADER_SIZE`: a multiple of
+    /// 256 from 256 to 64 KiB ([`wire::valid_header_size`]).
     pub fn parse(image: &'a [u8], header_size: usize) -> Result<Self, HeaderError> {
         if !wire::valid_header_size(header_size) {
             return Err(HeaderError::BadHeaderSize);

@@ -30,6 +30,9 @@ Signature algorithm (default: detected from the key file):
   --rsa2048enc --rsa3072enc --rsa4096enc     RSA PKCS#1 v1.5 over a DigestInfo
   --rsapss2048 --rsapss3072 --rsapss4096     RSA-PSS (SHA-256/384 only)
   --no-sign                                  no signature (hash only; no KEY argument)
+  --ml_dsa                                   ML-DSA (level from the key; ML_DSA_LEVEL=2|3|5 must agree)
+  --lms                                      LMS (stateful: the key file's next leaf is used and advanced)
+  --ml_dsa --ecc384 (or another classic flag) hybrid: IMAGE KEY KEY2 VERSION, both signatures
 
 Digest (default --sha256):
   --sha256  --sha384  --sha3 (SHA3-384)
@@ -45,7 +48,7 @@ Header fields:
   --custom-tlv-file TAG FILE   the bytes of FILE
   --cert-chain FILE            certificate chain field (0x0023)
       TAG: decimal or 0x hex, at least 0x30; low or high byte 0xFF is reserved
-  --header-size N              minimum header size (power of two; also IMAGE_HEADER_SIZE=N)
+  --header-size N              minimum header size (multiple of 256; also IMAGE_HEADER_SIZE=N)
 
 Updates:
   --encrypt KEYFILE            also write IMAGE_v<VERSION>_signed_and_encrypted.bin, encrypted
@@ -102,11 +105,18 @@ fn flag_cipher(flag: &str) -> Option<Cipher> {
     }
 }
 
+/// The post-quantum algorithm flags (`--ml_dsa` reads `ML_DSA_LEVEL`).
+fn pq_flag(flag: &str) -> Option<AuthType> {
+    match flag {
+        "--ml_dsa" => Some(AuthType::MlDsa),
+        "--lms" => Some(AuthType::Lms),
+        "--xmss" => Some(AuthType::Xmss),
+        _ => None,
+    }
+}
+
 /// wolfBoot flags this tool knowingly does not implement.
 const UNSUPPORTED: &[&str] = &[
-    "--lms",
-    "--xmss",
-    "--ml_dsa",
     "--no-base-sha",
     "--policy",
     "--manual-sign",
@@ -188,6 +198,7 @@ pub fn parse_sign_args(args: Vec<String>) -> Result<SignCommand> {
     let mut encrypt_key: Option<PathBuf> = None;
     let mut encrypt_alg: Option<EncryptAlgorithm> = None;
     let mut delta_base: Option<PathBuf> = None;
+    let mut pq: Option<AuthType> = None;
 
     while cur.pos < cur.args.len() {
         let arg = cur.args[cur.pos].clone();
@@ -196,11 +207,31 @@ pub fn parse_sign_args(args: Vec<String>) -> Result<SignCommand> {
             positionals.push(arg);
             continue;
         }
+        if let Some(a) = pq_flag(&arg) {
+            if pq.is_some_and(|p| p != a) {
+                return Err(Error::usage(format!(
+                    "{arg}: only one post-quantum algorithm may be given"
+                )));
+            }
+            if cipher != Cipher::Auto {
+                return Err(Error::usage(format!(
+                    "{arg}: in a hybrid image the post-quantum algorithm comes first \
+                     (--ml_dsa --sha256 --ecc384 IMAGE KEY KEY2 VERSION)"
+                )));
+            }
+            pq = Some(a);
+            continue;
+        }
         if let Some(c) = flag_cipher(&arg) {
             if cipher != Cipher::Auto && cipher != c {
                 return Err(Error::usage(format!(
-                    "{arg}: only one signature algorithm may be given (hybrid signing is not supported)"
+                    "{arg}: only one signature algorithm may be given (two for a hybrid image: a post-quantum one first)"
                 )));
+            }
+            if pq.is_some() && c == Cipher::None {
+                return Err(Error::usage(
+                    "--no-sign cannot be combined with a signature",
+                ));
             }
             cipher = c;
             continue;
@@ -356,13 +387,20 @@ pub fn parse_sign_args(args: Vec<String>) -> Result<SignCommand> {
         ));
     }
 
-    let needs_key = cipher != Cipher::None;
-    let expected = if needs_key { 3 } else { 2 };
+    let needs_key = cipher != Cipher::None || pq.is_some();
+    let hybrid = pq.is_some() && cipher != Cipher::Auto;
+    let expected = match (needs_key, hybrid) {
+        (false, _) => 2,
+        (true, false) => 3,
+        (true, true) => 4,
+    };
     if positionals.is_empty() {
         return Err(Error::usage("missing arguments: IMAGE KEY VERSION"));
     }
     if positionals.len() != expected {
-        let what = if needs_key {
+        let what = if hybrid {
+            "IMAGE KEY KEY2 VERSION (hybrid)"
+        } else if needs_key {
             "IMAGE KEY VERSION"
         } else {
             "IMAGE VERSION (no key with --no-sign)"
@@ -374,6 +412,11 @@ pub fn parse_sign_args(args: Vec<String>) -> Result<SignCommand> {
         )));
     }
     let version_text = positionals.pop().unwrap_or_default();
+    let secondary_key = if hybrid {
+        positionals.pop().map(PathBuf::from)
+    } else {
+        None
+    };
     let key = if needs_key {
         positionals.pop().map(PathBuf::from)
     } else {
@@ -406,6 +449,8 @@ pub fn parse_sign_args(args: Vec<String>) -> Result<SignCommand> {
         output,
         encrypt,
         delta_base,
+        pq,
+        secondary_key,
     })))
 }
 

@@ -22,7 +22,8 @@ pub const PROG: &str = "sign-cli";
     name = "sign-cli keygen",
     about = "Generate signing keys as wolfBoot's keygen does, plus the keystore files",
     group(ArgGroup::new("alg").args([
-        "ed25519", "ed448", "ecc256", "ecc384", "ecc521", "rsa2048", "rsa3072", "rsa4096"
+        "ed25519", "ed448", "ecc256", "ecc384", "ecc521", "rsa2048", "rsa3072", "rsa4096",
+        "ml_dsa", "lms"
     ]))
 )]
 struct KeygenArgs {
@@ -50,6 +51,14 @@ struct KeygenArgs {
     /// RSA-4096 key.
     #[arg(long)]
     rsa4096: bool,
+    /// ML-DSA key: level from ML_DSA_LEVEL (2, 3 or 5; default 2). The
+    /// keystore is written as keystore.der only.
+    #[arg(long = "ml_dsa")]
+    ml_dsa: bool,
+    /// LMS key (stateful): LMS_LEVELS=1, LMS_HEIGHT (default 10),
+    /// LMS_WINTERNITZ (default 8) as wolfBoot reads them.
+    #[arg(long)]
+    lms: bool,
     /// Generate a private key into FILE (wolfBoot raw format); repeatable.
     #[arg(short = 'g', value_name = "FILE")]
     generate: Vec<PathBuf>,
@@ -246,6 +255,9 @@ pub fn pub_file_name(private: &Path) -> PathBuf {
 }
 
 fn cmd_keygen(a: KeygenArgs) -> Result<()> {
+    if a.ml_dsa || a.lms {
+        return cmd_keygen_pq(a);
+    }
     let flags = [
         (a.ed25519, KeyKind::Ed25519),
         (a.ed448, KeyKind::Ed448),
@@ -321,6 +333,70 @@ fn cmd_keygen(a: KeygenArgs) -> Result<()> {
     }
     println!("Keystore (binary):    {}", der_path.display());
     println!("Keystore (Rust):      {}", rs_path.display());
+    Ok(())
+}
+
+/// `keygen --ml_dsa` / `--lms`: key files in wolfBoot's layout and a binary
+/// keystore (generated post-quantum keys first, then imported keys).
+fn cmd_keygen_pq(a: KeygenArgs) -> Result<()> {
+    let auth = if a.ml_dsa {
+        AuthType::MlDsa
+    } else {
+        AuthType::Lms
+    };
+    if a.generate.is_empty() {
+        return Err(Error::usage("keygen --ml_dsa / --lms needs -g KEYFILE"));
+    }
+    for path in &a.generate {
+        if path.exists() && !a.force {
+            return Err(Error::usage(format!(
+                "{} exists; refusing to overwrite a key (use --force)",
+                path.display()
+            )));
+        }
+    }
+    let mut der = Vec::new();
+    let mut slot_id = 0u32;
+    for path in &a.generate {
+        let (file, public) = crate::pq::generate(auth)?;
+        write_file(path, &file)?;
+        println!("Generated {auth} key: {}", path.display());
+        if a.exportpubkey {
+            let pub_path = pub_file_name(path);
+            write_file(&pub_path, &public)?;
+            println!("Public key:           {}", pub_path.display());
+        }
+        der.extend(crate::keystore::raw_slot_bytes(
+            slot_id,
+            auth,
+            a.id_mask,
+            &public,
+            public.len(),
+        ));
+        println!(
+            "Keystore slot {slot_id}:      {auth} ({} bytes, partitions mask {:08x})",
+            public.len(),
+            a.id_mask
+        );
+        slot_id += 1;
+    }
+    for path in &a.import {
+        let public = load_public_key(path)?;
+        println!("Imported {} public key: {}", public.kind, path.display());
+        let mut slot = SlotSpec::new(slot_id, public, path.display().to_string());
+        slot.part_mask = a.id_mask;
+        der.extend(crate::keystore::slot_bytes(&slot));
+        slot_id += 1;
+    }
+    let dir = a
+        .generate
+        .first()
+        .and_then(|p| p.parent())
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    let der_path = a.keystore_der.unwrap_or_else(|| dir.join("keystore.der"));
+    write_file(&der_path, &der)?;
+    println!("Keystore (binary):    {}", der_path.display());
     Ok(())
 }
 

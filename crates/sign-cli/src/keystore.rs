@@ -43,12 +43,31 @@ pub fn slot_key_size(kind: KeyKind) -> usize {
 /// build lacks the P-521 slot size); this writes the full 132-byte key.
 pub fn slot_bytes(slot: &SlotSpec) -> Vec<u8> {
     let size = slot_key_size(slot.key.kind).max(slot.key.bytes.len());
+    raw_slot_bytes(
+        slot.slot_id,
+        slot.key.kind.default_auth(),
+        slot.part_mask,
+        &slot.key.bytes,
+        size,
+    )
+}
+
+/// One binary slot for a key of any auth type (the post-quantum keys have
+/// no [`KeyKind`]): the header, then `key` zero-padded to `size` bytes.
+pub fn raw_slot_bytes(
+    slot_id: u32,
+    auth: wolfboot_image_format::AuthType,
+    part_mask: u32,
+    key: &[u8],
+    size: usize,
+) -> Vec<u8> {
+    let size = size.max(key.len());
     let mut out = Vec::with_capacity(KEYSTORE_SLOT_HEADER_LEN + size);
-    out.extend_from_slice(&slot.slot_id.to_le_bytes());
-    out.extend_from_slice(&u32::from(slot.key.kind.default_auth().code()).to_le_bytes());
-    out.extend_from_slice(&slot.part_mask.to_le_bytes());
+    out.extend_from_slice(&slot_id.to_le_bytes());
+    out.extend_from_slice(&u32::from(auth.code()).to_le_bytes());
+    out.extend_from_slice(&part_mask.to_le_bytes());
     out.extend_from_slice(&(size as u32).to_le_bytes());
-    out.extend_from_slice(&slot.key.bytes);
+    out.extend_from_slice(key);
     out.resize(KEYSTORE_SLOT_HEADER_LEN + size, 0);
     out
 }

@@ -22,6 +22,9 @@ pub mod error;
 pub mod inspect;
 pub mod keys;
 pub mod keystore;
+pub mod lms;
+pub mod mldsa;
+pub mod pq;
 pub mod sign;
 pub mod verify;
 

@@ -87,6 +87,11 @@ pub struct SignRequest {
     pub encrypt: Option<(EncryptAlgorithm, PathBuf)>,
     /// `--delta BASE_SIGNED.bin`: also write the diff image `_signed_diff.bin`.
     pub delta_base: Option<PathBuf>,
+    /// `--ml_dsa`, `--lms` or `--xmss`: the post-quantum primary algorithm
+    /// (then `cipher`, when fixed, is the hybrid's secondary algorithm).
+    pub pq: Option<AuthType>,
+    /// Hybrid images: the secondary signing key (`KEY2`).
+    pub secondary_key: Option<PathBuf>,
 }
 
 /// The delta fields of a diff image.
@@ -334,6 +339,9 @@ fn run_digest_only(req: &SignRequest) -> Result<SignReport> {
 
 /// Run one `sign` request: read the files, sign, write the output.
 pub fn run_sign(req: &SignRequest) -> Result<SignReport> {
+    if let Some(auth) = req.pq {
+        return crate::pq::run_pq_sign(req, auth);
+    }
     if req.artifact == Artifact::DigestOnly {
         return run_digest_only(req);
     }

@@ -178,7 +178,7 @@ fn bad_command_lines() {
             "invalid firmware version",
         ),
         (&["--frobnicate", "fw.bin", "k.der", "1"], "unknown option"),
-        (&["--lms", "fw.bin", "k.der", "1"], "not supported"),
+        (&["--xmss", "fw.bin", "k.der", "1"], "not supported"),
         (
             &["--ecc256", "--ed25519", "fw.bin", "k.der", "1"],
             "only one signature algorithm",
@@ -254,7 +254,7 @@ fn bad_command_lines() {
         ),
         (
             &["--ecc256", "--header-size", "300", "fw.bin", "k.der", "1"],
-            "power of two",
+            "multiple of 256",
         ),
         (&["verify"], "required"),
         (&["verify", "fw.bin"], "--pubkey"),
