@@ -40,6 +40,7 @@ use wolfboot_verify::{
 use crate::api::{WolfBootConfig, APP_PARTITION_ID};
 use crate::error::{Error, UpdateError};
 use crate::intake::Intake;
+use crate::policy::VersionPolicy;
 
 /// The application-side handle over an async flash.
 ///
@@ -316,7 +317,7 @@ impl<'w, F: NorFlash, const H: usize, const W: usize> AsyncUpdateWriter<'w, F, H
     pub async fn finish(
         mut self,
         keystore: &Keystore<'_>,
-        allow_downgrade: bool,
+        policy: impl Into<VersionPolicy>,
     ) -> Result<AsyncStagedUpdate<'w, F, H, W>, UpdateError> {
         if self.failed {
             return Err(UpdateError::Aborted);
@@ -338,7 +339,7 @@ impl<'w, F: NorFlash, const H: usize, const W: usize> AsyncUpdateWriter<'w, F, H
             verify_image(&mut source, &mut header, keystore, &opts).map_err(UpdateError::Verify)?
         };
         let current = self.wb.current_firmware_version().await?.unwrap_or(0);
-        if !allow_downgrade && image.version <= current {
+        if policy.into() == VersionPolicy::NewerOnly && image.version <= current {
             return Err(UpdateError::Downgrade {
                 current,
                 offered: image.version,

@@ -30,6 +30,7 @@ mod api;
 mod asynch;
 mod error;
 mod intake;
+mod policy;
 mod secret;
 mod source;
 mod writer;
@@ -38,6 +39,7 @@ pub use api::{WolfBoot, WolfBootConfig};
 #[cfg(feature = "async")]
 pub use asynch::{AsyncStagedUpdate, AsyncUpdateWriter, AsyncWolfBoot};
 pub use error::{Error, UpdateError};
+pub use policy::VersionPolicy;
 pub use secret::EncryptSecret;
 pub use source::PartitionSource;
 pub use wolfboot_encrypt::{Algorithm as EncryptAlgorithm, Cipher};

@@ -6,6 +6,7 @@ use wolfboot_verify::{verify_image, Keystore, VerifiedImage, VerifyOptions};
 use crate::api::{WolfBoot, APP_PARTITION_ID};
 use crate::error::{Error, UpdateError};
 use crate::intake::Intake;
+use crate::policy::VersionPolicy;
 use crate::source::PartitionSource;
 
 /// Streams an image, arriving in chunks of any size, into UPDATE.
@@ -137,12 +138,13 @@ impl<'w, S: FlashSet, const H: usize> UpdateWriter<'w, S, H> {
     }
 
     /// End of the stream: program what is left, check the length, and verify
-    /// the image in place. `allow_downgrade` accepts versions not newer than
-    /// the running one (the bootloader must be built to accept them too).
+    /// the image in place. `policy` says whether only versions newer than the
+    /// running one are accepted (the bootloader must be built to accept the
+    /// others too).
     pub fn finish(
         mut self,
         keystore: &Keystore<'_>,
-        allow_downgrade: bool,
+        policy: impl Into<VersionPolicy>,
     ) -> Result<StagedUpdate<'w, S, H>, UpdateError> {
         if self.failed {
             return Err(UpdateError::Aborted);
@@ -162,7 +164,7 @@ impl<'w, S: FlashSet, const H: usize> UpdateWriter<'w, S, H> {
             verify_image(&mut source, &mut header, keystore, &opts).map_err(UpdateError::Verify)?
         };
         let current = self.wb.current_firmware_version()?.unwrap_or(0);
-        if !allow_downgrade && image.version <= current {
+        if policy.into() == VersionPolicy::NewerOnly && image.version <= current {
             return Err(UpdateError::Downgrade {
                 current,
                 offered: image.version,

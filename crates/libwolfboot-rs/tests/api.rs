@@ -5,7 +5,9 @@ use wolfboot_hal_flash::{
     Device, MemFlash, MemFlashConfig, Partition, PartitionId, PartitionSet, SingleFlash,
 };
 use wolfboot_image_format::AuthType;
-use wolfboot_libwolfboot::{EncryptSecret, PartitionState, UpdateError, WolfBoot, WolfBootConfig};
+use wolfboot_libwolfboot::{
+    EncryptSecret, PartitionState, UpdateError, VersionPolicy, WolfBoot, WolfBootConfig,
+};
 use wolfboot_test_vectors as vectors;
 use wolfboot_verify::{KeySlot, Keystore, VerifyError};
 
@@ -168,7 +170,7 @@ fn stage(
     for c in image.chunks(chunk.max(1)) {
         w.write(c)?;
     }
-    let staged = w.finish(keystore, false)?;
+    let staged = w.finish(keystore, VersionPolicy::NewerOnly)?;
     Ok(staged.trigger().map_err(UpdateError::Io)?.version)
 }
 
@@ -429,4 +431,37 @@ fn update_writer_stages_wolfboot_encrypted_images() {
             Some(PartitionState::Updating)
         );
     }
+}
+
+#[test]
+fn version_policy_decides_whether_an_older_image_may_be_staged() {
+    let key = ecc_keystore_key();
+    let slots = [KeySlot::new(0, AuthType::Ecc256, &key)];
+    let keystore = Keystore::new(&slots);
+    let older = vectors::read("ecc256_sha384_v389_signed.bin");
+    let running = vectors::read("encrypted_aes128_v470_signed.bin");
+    for (policy, expected) in [
+        (
+            VersionPolicy::NewerOnly,
+            Err(UpdateError::Downgrade {
+                current: 470,
+                offered: 389,
+            }),
+        ),
+        (VersionPolicy::AllowDowngrade, Ok(389)),
+    ] {
+        let mut wb = sim(4);
+        place(&mut wb, PartitionId::Boot, &running);
+        let r = (|| {
+            let mut w = wb.update_writer().map_err(UpdateError::Io)?;
+            w.write(&older)?;
+            let staged = w.finish(&keystore, policy)?;
+            Ok(staged.trigger().map_err(UpdateError::Io)?.version)
+        })();
+        assert_eq!(r, expected, "{policy:?}");
+        let state = wb.partition_state(PartitionId::Update).unwrap();
+        let triggered = state == Some(PartitionState::Updating);
+        assert_eq!(triggered, expected.is_ok(), "{policy:?}: {state:?}");
+    }
+    assert_eq!(VersionPolicy::default(), VersionPolicy::NewerOnly);
 }

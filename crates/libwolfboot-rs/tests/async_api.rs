@@ -12,8 +12,8 @@ use wolfboot_hal_flash::{
     SingleFlash,
 };
 use wolfboot_libwolfboot::{
-    AsyncWolfBoot, AuthType, Error, KeySlot, Keystore, PartitionState, UpdateError, WolfBoot,
-    WolfBootConfig,
+    AsyncWolfBoot, AuthType, Error, KeySlot, Keystore, PartitionState, UpdateError, VersionPolicy,
+    WolfBoot, WolfBootConfig,
 };
 use wolfboot_swap_state_machine::{BootAction, BootConfig, Bootloader, KeystoreVerifier};
 use wolfboot_test_vectors as vectors;
@@ -85,7 +85,7 @@ fn stage_blocking(
         for c in image.chunks(700) {
             w.write(c)?;
         }
-        let staged = w.finish(&keystore, false)?;
+        let staged = w.finish(&keystore, VersionPolicy::NewerOnly)?;
         Ok(staged.trigger().map_err(UpdateError::Io)?.version)
     })();
     (wb.into_flash().0, r)
@@ -101,7 +101,7 @@ fn stage_async(flash: MemFlash, image: &[u8], keys: &Keys) -> (MemFlash, Result<
         for c in image.chunks(700) {
             w.write(c).await?;
         }
-        let staged = w.finish(&keystore, false).await?;
+        let staged = w.finish(&keystore, VersionPolicy::NewerOnly).await?;
         Ok(staged.trigger().await.map_err(UpdateError::Io)?.version)
     });
     (wb.into_flash().into_mem(), r)
@@ -226,7 +226,9 @@ fn async_writer_refuses_what_the_blocking_writer_refuses() {
     let r = run(async {
         let mut w = wb.update_writer().await.map_err(UpdateError::Io)?;
         w.write(&image[..image.len() - 10]).await?;
-        w.finish(&keystore, false).await.map(|_| ())
+        w.finish(&keystore, VersionPolicy::NewerOnly)
+            .await
+            .map(|_| ())
     });
     assert!(matches!(r, Err(UpdateError::Incomplete { .. })), "{r:?}");
     // Not an image at all.

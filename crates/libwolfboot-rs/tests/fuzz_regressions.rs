@@ -4,7 +4,7 @@ use wolfboot_hal_flash::{
     Device, MemFlash, MemFlashConfig, Partition, PartitionId, PartitionSet, SingleFlash,
 };
 use wolfboot_image_format::AuthType;
-use wolfboot_libwolfboot::{Error, PartitionState, WolfBoot, WolfBootConfig};
+use wolfboot_libwolfboot::{Error, PartitionState, VersionPolicy, WolfBoot, WolfBootConfig};
 use wolfboot_test_vectors as vectors;
 use wolfboot_verify::{KeySlot, Keystore};
 
@@ -61,7 +61,7 @@ fn staging_is_refused_while_the_running_image_is_unconfirmed() {
     let mut w = wb.update_writer().unwrap();
     w.write(&older).unwrap();
     assert!(matches!(
-        w.finish(&keystore, false),
+        w.finish(&keystore, VersionPolicy::NewerOnly),
         Err(wolfboot_libwolfboot::UpdateError::Downgrade {
             current: 739,
             offered: 470

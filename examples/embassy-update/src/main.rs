@@ -21,7 +21,7 @@ use embassy_sync::channel::Channel;
 use wolfboot_hal_flash::{MemFlash, MemFlashConfig, MemNorFlash};
 use wolfboot_libwolfboot::{
     AsyncWolfBoot, AuthType, Device, KeySlot, Keystore, Partition, PartitionId, PartitionSet,
-    SingleFlash, WolfBootConfig,
+    SingleFlash, VersionPolicy, WolfBootConfig,
 };
 use wolfboot_swap_state_machine::{BootConfig, Bootloader, KeystoreVerifier};
 
@@ -123,7 +123,7 @@ async fn run(spawner: Spawner) -> Result<(), String> {
     }
     println!("app: received {} bytes", writer.received());
     let staged = writer
-        .finish(&KEYSTORE, false)
+        .finish(&KEYSTORE, VersionPolicy::NewerOnly)
         .await
         .map_err(|e| e.to_string())?;
     let image = staged.trigger().await.map_err(|e| e.to_string())?;

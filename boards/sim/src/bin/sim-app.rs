@@ -27,7 +27,7 @@ use std::process::ExitCode;
 use wolfboot_board_sim::config::{self, HEADER_SIZE, KEYSTORE};
 use wolfboot_board_sim::flash::{self, SimFlash};
 use wolfboot_hal_flash::PartitionId;
-use wolfboot_libwolfboot::{PartitionState, WolfBoot};
+use wolfboot_libwolfboot::{PartitionState, VersionPolicy, WolfBoot};
 
 type Lib = WolfBoot<SimFlash, HEADER_SIZE>;
 
@@ -47,7 +47,9 @@ fn stage(lib: &mut Lib, file: &Path) -> Result<u32, String> {
         }
         writer.write(&chunk[..n]).map_err(|e| e.to_string())?;
     }
-    let staged = writer.finish(&KEYSTORE, false).map_err(|e| e.to_string())?;
+    let staged = writer
+        .finish(&KEYSTORE, VersionPolicy::NewerOnly)
+        .map_err(|e| e.to_string())?;
     let image = staged.trigger().map_err(|e| e.to_string())?;
     Ok(image.version)
 }

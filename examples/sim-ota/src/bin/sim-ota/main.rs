@@ -35,7 +35,7 @@ use std::time::Duration;
 
 use wolfboot_board_sim::config::{self, HEADER_SIZE, KEYSTORE};
 use wolfboot_board_sim::flash::{self, SimFlash};
-use wolfboot_libwolfboot::{PartitionId, PartitionState, UpdateWriter, WolfBoot};
+use wolfboot_libwolfboot::{PartitionId, PartitionState, UpdateWriter, VersionPolicy, WolfBoot};
 use wolfboot_sim_ota::manifest::{Entry, Manifest, APP_PARTITION, MANIFEST_PATH, MAX_MANIFEST};
 
 use https::{io_failure, Failure, Https};
@@ -416,7 +416,7 @@ fn stream_and_stage(
         }
     }
     let staged = writer
-        .finish(&KEYSTORE, false)
+        .finish(&KEYSTORE, VersionPolicy::NewerOnly)
         .map_err(|e| Fail::Refused(format!("update refused: {e}")))?;
     let version = staged.image().version;
     if version != entry.version {
