@@ -64,8 +64,9 @@ def check(cond, what, output=""):
 
 class Rig:
     def __init__(self, args):
-        self.work, self.sign = args.work, args.sign
-        self.bootloader, self.sign_cli = args.bootloader, args.sign_cli
+        self.work, self.sign = os.path.abspath(args.work), args.sign
+        self.bootloader = os.path.abspath(args.bootloader)
+        self.sign_cli = os.path.abspath(args.sign_cli)
         os.makedirs(self.work, exist_ok=True)
         shutil.copy(args.app_bin, os.path.join(self.work, "app.bin"))
         shutil.copy(args.key, os.path.join(self.work, "key.der"))
@@ -275,7 +276,7 @@ def main():
     check(rc == 0 and "app: staged version 3" in out and app_version(out) == 3 and total > 0,
           f"uncut update takes {total} flash operations", out)
     points = list(range(1, total + 1, args.cut_stride))
-    if args.cut_stride > 1 and points[-1] != total:
+    if args.cut_stride > 1 and points and points[-1] != total:
         points.append(total)  # the last operation of the update too
     bad, first_v3 = [], None
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
