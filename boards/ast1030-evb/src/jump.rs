@@ -1,7 +1,7 @@
 //! Handing over to the application: check its vector table, point VTOR at
 //! it, load its stack pointer and branch to its reset handler.
 
-use crate::layout::{RAM_BASE, LINKER_RAM_SIZE};
+use crate::layout::{LINKER_RAM_SIZE, RAM_BASE};
 
 /// Why the application's vector table was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -29,6 +29,9 @@ mod tests {
         assert_eq!(INBOX_ADDRESS, 0x0009_0000);
         assert_eq!(TESTCTL_ADDRESS, 0x000B_FF00);
         assert_eq!(SWAP_OFFSET, 0x0104_0000);
-        assert!(PARTITIONS.update.offset >= 1 << 24, "UPDATE uses 4-byte addresses");
+        assert!(
+            PARTITIONS.update.offset >= 1 << 24,
+            "UPDATE uses 4-byte addresses"
+        );
     }
 }

@@ -61,8 +61,8 @@ pub type BoardFlashSet = wolfboot_hal_flash::SplitFlash<InternalFlash, ExternalF
 pub enum TakeError {
     /// The SPI NOR probe failed.
     Spi(wolfboot_spi_nor::Error<smc::SmcError>),
-    /// The SPI NOR is smaller than the layout needs.
-    TooSmall,
+    /// The SPI NOR (what the probe found) is smaller than the layout needs.
+    TooSmall(wolfboot_spi_nor::ChipInfo),
 }
 
 /// Take both flash devices: the internal one (loaded from the harness file
@@ -87,7 +87,7 @@ pub unsafe fn take_flash(
     let nor = wolfboot_spi_nor::SpiNor::probe(spi, wolfboot_spi_nor::Config::DEFAULT)
         .map_err(TakeError::Spi)?;
     if nor.info().capacity < layout::SWAP_OFFSET + layout::SWAP_SIZE {
-        return Err(TakeError::TooSmall);
+        return Err(TakeError::TooSmall(*nor.info()));
     }
     Ok(wolfboot_hal_flash::SplitFlash {
         internal,
@@ -95,11 +95,14 @@ pub unsafe fn take_flash(
     })
 }
 
-/// Print what the SPI NOR probe found (JEDEC ID, capacity, address bytes).
+/// The SPI NOR driver of a flash set.
 #[cfg(all(target_arch = "arm", target_os = "none"))]
-pub fn print_chip(con: &mut uart::Uart, flash: &BoardFlashSet) {
-    use wolfboot_board_mps2_an385::console::Console;
-    let info = flash.external.0 .0.info();
+pub fn chip(flash: &BoardFlashSet) -> &wolfboot_spi_nor::ChipInfo {
+    flash.external.0 .0.info()
+}
+
+/// Print what the SPI NOR probe found (JEDEC ID, capacity, address bytes).
+pub fn print_chip(con: &mut impl uart::Console, info: &wolfboot_spi_nor::ChipInfo) {
     con.print("spi-nor: JEDEC ");
     for b in info.jedec_id {
         let d = wolfboot_board_mps2_an385::console::hex_digits(u32::from(b));
@@ -117,4 +120,35 @@ pub fn print_chip(con: &mut uart::Uart, flash: &BoardFlashSet) {
         wolfboot_spi_nor::GeometrySource::Sfdp => "SFDP",
         wolfboot_spi_nor::GeometrySource::JedecId => "JEDEC ID",
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Text(std::string::String);
+
+    impl uart::Console for Text {
+        fn put(&mut self, byte: u8) {
+            self.0.push(char::from(byte));
+        }
+    }
+
+    #[test]
+    fn chip_line() {
+        let info = wolfboot_spi_nor::ChipInfo {
+            jedec_id: [0x20, 0xBA, 0x18],
+            capacity: 16 << 20,
+            page_size: 256,
+            erase_opcode: 0x20,
+            address_bytes: 3,
+            source: wolfboot_spi_nor::GeometrySource::JedecId,
+        };
+        let mut t = Text(std::string::String::new());
+        print_chip(&mut t, &info);
+        assert_eq!(
+            t.0,
+            "spi-nor: JEDEC 20ba18, 16384 KiB, page 256, 3-byte addresses, geometry from JEDEC ID\r\n"
+        );
+    }
 }

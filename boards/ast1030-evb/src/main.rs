@@ -12,7 +12,7 @@
 mod firmware {
     use cortex_m_rt::{entry, exception, ExceptionFrame};
     use wolfboot_board_ast1030_evb::{
-        jump,
+        chip, jump,
         layout::{self, PARTITIONS},
         print_chip, take_flash, testctl,
         uart::{Console, Uart},
@@ -39,9 +39,12 @@ mod firmware {
         let flash = match unsafe { take_flash(settings, true) } {
             Ok(f) => f,
             Err(TakeError::Spi(_)) => halt(&mut con, "spi-nor: probe failed"),
-            Err(TakeError::TooSmall) => halt(&mut con, "spi-nor: chip too small for the layout"),
+            Err(TakeError::TooSmall(info)) => {
+                print_chip(&mut con, &info);
+                halt(&mut con, "spi-nor: chip too small for the layout")
+            }
         };
-        print_chip(&mut con, &flash);
+        print_chip(&mut con, chip(&flash));
         let config = BootConfig {
             trailer: TRAILER,
             header_size: IMAGE_HEADER_SIZE,
@@ -161,5 +164,7 @@ mod firmware {
 
 #[cfg(not(target_os = "none"))]
 fn main() {
-    eprintln!("wolfboot-ast1030-evb is firmware: build it with `cargo xtask build --board ast1030-evb`");
+    eprintln!(
+        "wolfboot-ast1030-evb is firmware: build it with `cargo xtask build --board ast1030-evb`"
+    );
 }

@@ -25,7 +25,6 @@
 //! UART and a system reset.
 
 use crate::layout::{FLASH_BASE, FLASH_SIZE, INBOX_ADDRESS, INBOX_SIZE, TESTCTL_ADDRESS};
-use crate::uart::{Console, Uart};
 
 /// "CTBW" read as a little-endian word.
 pub const MAGIC: u32 = 0x5742_5443;
@@ -130,6 +129,7 @@ pub fn key_area() -> &'static [u8] {
 /// QEMU under `-no-reboot`, after it flushed the SPI flash file).
 #[cfg(all(target_arch = "arm", target_os = "none"))]
 pub fn end_run(why: &str) -> ! {
+    use crate::uart::{Console, Uart};
     // SAFETY: the run is over; nothing else prints any more.
     let mut con = unsafe { Uart::new() };
     con.print("run end: ");
@@ -259,7 +259,9 @@ impl wolfboot_board_mps2_an385::flash::Monitor for HarnessMonitor {
             // SAFETY: `[FLASH_BASE + offset, +len)` lies in BOOT's SRAM (the
             // flash checked the range before changing it).
             let ok = f.seek(offset as usize)
-                && unsafe { f.write_raw((FLASH_BASE + offset) as usize as *const u8, len as usize) };
+                && unsafe {
+                    f.write_raw((FLASH_BASE + offset) as usize as *const u8, len as usize)
+                };
             if !ok {
                 end_run("internal.bin write failed");
             }
