@@ -6,7 +6,7 @@ use wolfboot_board_sim::config::{BOOT_ADDRESS, UPDATE_ADDRESS};
 use wolfboot_board_sim::harness::{Binaries, Device, Run};
 use wolfboot_swap_state_machine::EncryptAlgorithm;
 
-use crate::steps::{build_sim_binaries, render, root};
+use crate::steps::{build_sim_binaries, cargo, render, root, run, target_dir};
 
 struct Row {
     step: &'static str,
@@ -398,9 +398,157 @@ pub fn run_sim(args: &[String]) -> Result<(), String> {
     Ok(())
 }
 
+/// The sim board's programs built with its `pq` feature (hybrid ML-DSA-65 +
+/// ECDSA P-384 keystore, 8 KiB headers), in their own target folder so that
+/// the classic build's programs stay as they are.
+pub fn build_sim_pq_binaries() -> Result<Binaries, String> {
+    let dir = target_dir().join("sim-pq");
+    run(
+        "build sim bootloader and test app (post-quantum: --features pq)",
+        cargo()
+            .args([
+                "build",
+                "--profile",
+                "sim",
+                "-p",
+                "wolfboot-board-sim",
+                "--bins",
+                "--features",
+                "pq",
+                "--target-dir",
+            ])
+            .arg(&dir),
+    )?;
+    run("build sign-cli", cargo().args(["build", "-p", "sign-cli"]))?;
+    Ok(Binaries {
+        bootloader: dir.join("sim/wolfboot-sim"),
+        app: dir.join("sim/sim-app"),
+        sign_cli: target_dir().join("debug/sign-cli"),
+    })
+}
+
+/// The image with its hybrid secondary signature (field 0x22) overwritten
+/// by padding: what an attacker who can forge only the ML-DSA half (or who
+/// strips the ECDSA half) would ship.
+fn strip_secondary_signature(image: &[u8]) -> Result<Vec<u8>, String> {
+    use wolfboot_image_format::{wire::tlv, ImageHeader};
+    let h = ImageHeader::parse(image, wolfboot_board_sim::config::PQ_HEADER_SIZE)
+        .map_err(|e| format!("hybrid image: {e}"))?;
+    let t = h
+        .find_tlv(tlv::SECONDARY_SIGNATURE)
+        .ok_or("hybrid image without a secondary signature")?;
+    let mut out = image.to_vec();
+    out[t.offset..t.offset + 4 + t.value.len()].fill(0xFF);
+    Ok(out)
+}
+
+/// Post-quantum updates: hybrid ML-DSA-65 + ECDSA P-384 images (both
+/// signatures over the same digest, both checked by the application's
+/// `UpdateWriter` and by the bootloader); an image with its ECDSA half
+/// stripped is refused by both.
+pub fn pq_chapter(bins: &Binaries, dir: &Path) -> Result<(), String> {
+    let _ = std::fs::remove_dir_all(dir);
+    let dev = Device::new(dir, bins.clone())?.with_hybrid()?;
+    println!(
+        "
+=== post-quantum updates (hybrid ML-DSA-65 + ECDSA P-384, 8 KiB headers)"
+    );
+    println!("    $ {}", render(&dev.sign_command(1)));
+    let v1 = dev.sign(1).map_err(|e| format!("step `sign v1`: {e}"))?;
+    let v2 = dev.sign(2).map_err(|e| format!("step `sign v2`: {e}"))?;
+    let v3 = dev.sign(3).map_err(|e| format!("step `sign v3`: {e}"))?;
+    let stripped = dir.join("sim-app_v3_stripped.bin");
+    let bytes = std::fs::read(&v3).map_err(|e| e.to_string())?;
+    std::fs::write(&stripped, strip_secondary_signature(&bytes)?).map_err(|e| e.to_string())?;
+    println!(
+        "    v3 with its ECDSA P-384 signature stripped -> {}",
+        stripped.display()
+    );
+    dev.factory(&v1, None)?;
+    let mut s = Story {
+        dev,
+        rows: Vec::new(),
+    };
+    s.boot(
+        "[pq] boot hybrid v1",
+        &["get_version", "get_state"],
+        1,
+        "NONE",
+    )?;
+    s.boot(
+        "[pq] v1 stages hybrid v2 and triggers",
+        &["stage", arg(&v2)?],
+        1,
+        "NONE",
+    )?;
+    s.boot(
+        "[pq] reboot: both signatures verified, v2 confirms",
+        &["get_version", "success"],
+        2,
+        "TESTING",
+    )?;
+    let r = s.boot(
+        "[pq] stripped v3 offered: UpdateWriter refuses",
+        &["stage", arg(&stripped)?],
+        2,
+        "SUCCESS",
+    )?;
+    if r.status == Some(0) || !r.stderr.contains("update refused") {
+        return Err("step `[pq] stripped v3`: the application accepted it".into());
+    }
+    s.boot(
+        "[pq] stripped v3 forced into UPDATE, triggered",
+        &["stage-unchecked", arg(&stripped)?],
+        2,
+        "SUCCESS",
+    )?;
+    let r = s.boot(
+        "[pq] reboot: bootloader refuses v3, v2 runs",
+        &["get_version"],
+        2,
+        "SUCCESS",
+    )?;
+    if !r
+        .boot
+        .as_ref()
+        .is_some_and(|b| b.action.starts_with("refused"))
+    {
+        return Err("step `[pq] refuse v3`: the bootloader did not refuse it".into());
+    }
+    println!(
+        "
+{:<52} {:>7} {:>8} {:<24} flash erases/programs",
+        "step", "booted", "state", "bootloader action"
+    );
+    println!("{}", "-".repeat(120));
+    for r in &s.rows {
+        println!(
+            "{:<52} {:>7} {:>8} {:<24} {}",
+            r.step,
+            format!("v{}", r.version),
+            r.state,
+            r.action,
+            r.flash
+        );
+    }
+    println!(
+        "
+post-quantum chapter: ok (work folder {})",
+        dir.display()
+    );
+    Ok(())
+}
+
 pub fn demo(args: &[String]) -> Result<(), String> {
+    if args.iter().any(|a| a == "--pq") {
+        // Only the post-quantum chapter.
+        let pq = build_sim_pq_binaries()?;
+        return pq_chapter(&pq, &root().join("target/demo-pq"));
+    }
     let bins = build_sim_binaries()?;
     run_story(&bins, &root().join("target/demo"))?;
+    let pq = build_sim_pq_binaries()?;
+    pq_chapter(&pq, &root().join("target/demo-pq"))?;
     if args.iter().any(|a| a == "--ota") {
         crate::ota::demo(&bins, &root().join("target/demo-ota"))?;
     }

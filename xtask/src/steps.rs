@@ -169,6 +169,8 @@ pub fn test(args: &[String]) -> Result<(), String> {
     if !quick {
         println!("==> demo");
         crate::demo::run_story(&bins, &target_dir().join("xtask-test-demo"))?;
+        let pq = crate::demo::build_sim_pq_binaries()?;
+        crate::demo::pq_chapter(&pq, &target_dir().join("xtask-test-demo-pq"))?;
     }
     println!("xtask test: all steps passed");
     Ok(())

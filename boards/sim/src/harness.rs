@@ -131,6 +131,9 @@ pub struct Device {
     /// Encrypted updates with this cipher (`wolfboot-sim --encrypt`), keyed
     /// by [`Device::encrypt_key`].
     pub encrypt: Option<EncryptAlgorithm>,
+    /// Hybrid post-quantum signing (the `pq` build of the programs): the
+    /// ML-DSA-65 and ECDSA P-384 keys of `boards/sim/keys/pq`.
+    pub hybrid: Option<(PathBuf, PathBuf)>,
 }
 
 impl Device {
@@ -151,7 +154,19 @@ impl Device {
             bins,
             key,
             encrypt: None,
+            hybrid: None,
         })
+    }
+
+    /// The same device signing hybrid ML-DSA-65 + ECDSA P-384 images with
+    /// 8 KiB headers, for programs built with the sim board's `pq` feature.
+    pub fn with_hybrid(mut self) -> Result<Device, String> {
+        let ml_dsa = self.dir.join("ml-dsa-65.der");
+        let ecc = self.dir.join("ecc384.der");
+        write_if_changed(&ml_dsa, include_bytes!("../keys/pq/ml-dsa-65.der"))?;
+        write_if_changed(&ecc, include_bytes!("../keys/pq/ecc384.der"))?;
+        self.hybrid = Some((ml_dsa, ecc));
+        Ok(self)
     }
 
     /// The same device with encrypted updates (`alg`).
@@ -174,8 +189,18 @@ impl Device {
 
     fn sign_command_with(&self, version: u32, delta_base: Option<&Path>) -> Command {
         let mut c = Command::new(&self.bins.sign_cli);
-        c.current_dir(&self.dir)
-            .args(["--ecc256", "--sha256", "--header-size"])
+        c.current_dir(&self.dir);
+        if let Some((ml_dsa, ecc)) = &self.hybrid {
+            c.env("ML_DSA_LEVEL", "3")
+                .args(["--ml_dsa", "--sha256", "--ecc384", "--header-size"])
+                .arg(crate::config::PQ_HEADER_SIZE.to_string())
+                .arg("sim-app.bin")
+                .arg(ml_dsa)
+                .arg(ecc)
+                .arg(version.to_string());
+            return c;
+        }
+        c.args(["--ecc256", "--sha256", "--header-size"])
             .arg(HEADER_SIZE.to_string());
         if let Some(alg) = self.encrypt {
             c.arg(format!("--{}", alg.name()))

@@ -51,8 +51,8 @@ struct KeygenArgs {
     /// RSA-4096 key.
     #[arg(long)]
     rsa4096: bool,
-    /// ML-DSA key: level from ML_DSA_LEVEL (2, 3 or 5; default 2). The
-    /// keystore is written as keystore.der only.
+    /// ML-DSA key: level from ML_DSA_LEVEL (2, 3 or 5; default 2). With
+    /// -i, classic public keys join the keystore (a hybrid keystore).
     #[arg(long = "ml_dsa")]
     ml_dsa: bool,
     /// LMS key (stateful): LMS_LEVELS=1, LMS_HEIGHT (default 10),
@@ -356,6 +356,7 @@ fn cmd_keygen_pq(a: KeygenArgs) -> Result<()> {
         }
     }
     let mut der = Vec::new();
+    let mut raw = Vec::new();
     let mut slot_id = 0u32;
     for path in &a.generate {
         let (file, public) = crate::pq::generate(auth)?;
@@ -373,6 +374,13 @@ fn cmd_keygen_pq(a: KeygenArgs) -> Result<()> {
             &public,
             public.len(),
         ));
+        raw.push(crate::keystore::RawSlot {
+            slot_id,
+            auth,
+            part_mask: a.id_mask,
+            key: public.clone(),
+            origin: path.display().to_string(),
+        });
         println!(
             "Keystore slot {slot_id}:      {auth} ({} bytes, partitions mask {:08x})",
             public.len(),
@@ -386,6 +394,13 @@ fn cmd_keygen_pq(a: KeygenArgs) -> Result<()> {
         let mut slot = SlotSpec::new(slot_id, public, path.display().to_string());
         slot.part_mask = a.id_mask;
         der.extend(crate::keystore::slot_bytes(&slot));
+        raw.push(crate::keystore::RawSlot {
+            slot_id,
+            auth: slot.key.kind.default_auth(),
+            part_mask: a.id_mask,
+            key: slot.key.bytes.clone(),
+            origin: slot.origin.clone(),
+        });
         slot_id += 1;
     }
     let dir = a
@@ -395,8 +410,13 @@ fn cmd_keygen_pq(a: KeygenArgs) -> Result<()> {
         .map(Path::to_path_buf)
         .unwrap_or_default();
     let der_path = a.keystore_der.unwrap_or_else(|| dir.join("keystore.der"));
+    let rs_path = a
+        .keystore_rs
+        .unwrap_or_else(|| der_path.with_file_name("keystore.rs"));
     write_file(&der_path, &der)?;
+    write_file(&rs_path, crate::keystore::keystore_rs_raw(&raw).as_bytes())?;
     println!("Keystore (binary):    {}", der_path.display());
+    println!("Keystore (Rust):      {}", rs_path.display());
     Ok(())
 }
 
