@@ -12,6 +12,8 @@
 //!   sectors around every partition, the bootloader over them, and the
 //!   checks made after every boot (what is booted is legitimately signed,
 //!   nothing outside the partitions changed).
+//! * [`pq`]: wolfBoot's post-quantum vectors taken apart (scheme, key,
+//!   signature, digest) for the post-quantum targets.
 //! * [`seeds`]: seed inputs per target, written into the corpus folder named
 //!   by `WOLFBOOT_FUZZ_SEEDS` when a target starts (`cargo xtask fuzz` sets it).
 //!
@@ -19,6 +21,7 @@
 //! broken invariant.
 
 pub mod images;
+pub mod pq;
 pub mod reference;
 pub mod rig;
 pub mod seeds;

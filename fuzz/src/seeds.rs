@@ -112,6 +112,29 @@ pub fn seeds(target: &str) -> Vec<(String, Vec<u8>)> {
                 .map(|(n, b)| (n, [&[0u8][..], &b].concat()))
                 .collect()
         }
+        // Byte 0: the vector; byte 1: what the rest replaces (0 signature,
+        // 1 key, 2 digest). Seeds: each vector's own parts.
+        "pq_signatures" => {
+            let mut v = Vec::new();
+            for (i, pv) in crate::pq::vectors().iter().enumerate() {
+                for (mode, part) in [(0u8, &pv.signature), (1, &pv.key), (2, &pv.digest)] {
+                    let bytes = [&[i as u8, mode][..], part].concat();
+                    v.push((format!("{}-{mode}", pv.name), bytes));
+                }
+            }
+            v
+        }
+        // Key files and keystores of the post-quantum vectors.
+        "pq_keys" => {
+            let mut v = Vec::new();
+            if let Some(d) = &vectors {
+                for (n, b) in files(&d.join("pq"), &[".der"]) {
+                    v.push((n, b));
+                }
+            }
+            v.extend(noise());
+            v
+        }
         _ => noise(),
     }
 }

@@ -1,0 +1,54 @@
+//! Post-quantum key files as sign-cli reads them (`--ml_dsa`, `--lms`) and
+//! post-quantum keystore slots as the verifier reads them, on arbitrary
+//! bytes.
+//!
+//! Asserts, beyond "never panics": a key file that parses writes back to
+//! the same bytes (so a stateful LMS key is never rewritten with a changed
+//! leaf index or seed by a load/store cycle), its public half has the
+//! keystore size, and the verifier derives a signature length from it; a
+//! keystore slot that parses has a size its type allows, and sign-cli's
+//! writer reproduces it.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use sign_cli::keystore::raw_slot_bytes;
+use sign_cli::lms::LmsKey;
+use sign_cli::mldsa::MlDsaKey;
+use wolfboot_fuzz::seeds;
+use wolfboot_verify::{parse_keystore, pq, AuthType, KEYSTORE_SLOT_HEADER_LEN};
+
+fuzz_target!(
+    init: {
+        seeds::write_from_env("pq_keys");
+    },
+    |data: &[u8]| {
+        if let Ok(k) = MlDsaKey::parse(data) {
+            assert_eq!(k.to_bytes(), data);
+            assert!(pq::signature_len(AuthType::MlDsa, k.public_key()).is_some());
+        }
+        if let Ok(k) = LmsKey::parse(data) {
+            assert_eq!(k.to_bytes(), data);
+            assert_eq!(
+                pq::signature_len(AuthType::Lms, k.public_key()),
+                Some(k.params.signature_len())
+            );
+        }
+        let mut at = 0usize;
+        for slot in parse_keystore(data).take(64) {
+            let Ok(slot) = slot else { break };
+            assert!(slot.key_type.keystore_pubkey_size_ok(slot.pubkey.len()));
+            let len = KEYSTORE_SLOT_HEADER_LEN + slot.pubkey.len();
+            if matches!(slot.key_type, AuthType::MlDsa | AuthType::Lms | AuthType::Xmss) {
+                let ours = raw_slot_bytes(
+                    slot.slot_id,
+                    slot.key_type,
+                    slot.part_mask,
+                    slot.pubkey,
+                    slot.pubkey.len(),
+                );
+                assert_eq!(ours[..], data[at..at + len]);
+            }
+            at += len;
+        }
+    }
+);
