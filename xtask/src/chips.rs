@@ -380,7 +380,7 @@ pub fn size(b: &Board, sign_cli: &Path) -> Result<(), String> {
 /// The real-chip boards' part of `cargo xtask test`: host unit tests of the
 /// board crates, every board built (bootloader and app, ECC256), and the
 /// microbit end-to-end story under QEMU with power cuts before flash
-/// operations of one update (every 3rd of about 660; `--quick`: every 25th).
+/// operations of one update (every 3rd of about 500; `--quick`: every 25th).
 pub fn test(sign_cli: &Path, quick: bool) -> Result<(), String> {
     for b in &BOARDS {
         run(

@@ -30,6 +30,9 @@ mod firmware {
         let mut con = unsafe { NrfUart::new(layout::UART_TX_PIN) };
         con.println("wolfboot-rs bootloader (microbit)");
         let settings = testctl::settings();
+        if settings.is_some() {
+            testctl::paint_stack();
+        }
         // SAFETY: the only flash owner; the bootloader lives below the
         // window and holds no reference into it.
         if let Some(flash) = unsafe { take_flash(settings, true) } {

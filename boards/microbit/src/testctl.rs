@@ -22,6 +22,7 @@
 //! | 0x0C   | firmware   | operations so far (QEMU keeps RAM across resets and no loader image covers this word) |
 //! | 0x10   | firmware   | [`INBOX_TAKEN`] once the application has streamed `inbox.bin` |
 //! | 0x14   | firmware   | [`FLASH_LOADED`] once the bootloader has loaded `flash.bin` in this QEMU run |
+//! | 0x18   | firmware   | [`STACK_PAINTED`] once the bootloader has filled the free RAM with a pattern in this QEMU run (the application reports the stack's high-water mark at its end) |
 //!
 //! With [`flags::FILE_BACKED`] the bootloader, at its first start in a QEMU
 //! run, programs `flash.bin` into the flash window through the NVMC driver
@@ -71,12 +72,17 @@ pub mod offset {
     pub const INBOX_STATE: u32 = 0x10;
     /// [`FLASH_LOADED`](super::FLASH_LOADED) (firmware-owned).
     pub const FLASH_STATE: u32 = 0x14;
+    /// [`STACK_PAINTED`](super::STACK_PAINTED) (firmware-owned).
+    pub const STACK_STATE: u32 = 0x18;
 }
 
 /// The application has staged the inbox in this run ("STGD").
 pub const INBOX_TAKEN: u32 = 0x4447_5453;
 /// The bootloader has loaded `flash.bin` in this run ("LOAD").
 pub const FLASH_LOADED: u32 = 0x4441_4F4C;
+
+/// The bootloader has painted the free RAM in this run ("PNTD").
+pub const STACK_PAINTED: u32 = 0x4454_4E50;
 
 /// QEMU exit status of a power cut.
 pub const EXIT_POWER_CUT: u32 = 99;
@@ -173,6 +179,56 @@ mod target {
         }
         write_word(offset::INBOX_STATE, INBOX_TAKEN);
         HostFile::open(INBOX_FILE, semihost::MODE_READ_BINARY)
+    }
+
+    /// Pattern of unused stack words (see [`paint_stack`]).
+    const STACK_PAINT: u32 = 0x5354_4B21;
+
+    extern "C" {
+        /// End of `.bss` (cortex-m-rt's linker script): the stack may grow
+        /// down to here.
+        static mut __ebss: u32;
+    }
+
+    fn stack_floor() -> u32 {
+        // Only the address is taken, nothing is read through it.
+        (&raw const __ebss) as u32
+    }
+
+    /// Fill the RAM between the end of the statics and 256 bytes below the
+    /// current stack pointer with a pattern (bootloader, under the harness,
+    /// once per QEMU run), so that [`stack_high_water`] can tell how deep the
+    /// stack went in every boot and application run since.
+    pub fn paint_stack() {
+        if read_word(offset::STACK_STATE) == STACK_PAINTED {
+            return;
+        }
+        write_word(offset::STACK_STATE, STACK_PAINTED);
+        let top = cortex_m::register::msp::read().saturating_sub(256) & !3;
+        let mut at = (stack_floor() + 3) & !3;
+        while at < top {
+            // SAFETY: `[__ebss, msp - 256)` is RAM that holds no static (it
+            // lies past `.bss`) and no live stack frame (it lies 256 bytes
+            // below the stack pointer, and nothing is called in between).
+            unsafe { (at as usize as *mut u32).write_volatile(STACK_PAINT) };
+            at += 4;
+        }
+    }
+
+    /// Bytes of RAM below the control block that the stack has used since
+    /// [`paint_stack`] (bootloader and application together): from the top
+    /// of the stack down to the lowest word no longer holding the pattern.
+    pub fn stack_high_water() -> u32 {
+        let mut at = (stack_floor() + 3) & !3;
+        while at < TESTCTL_ADDRESS {
+            // SAFETY: a word-aligned RAM address between the end of `.bss`
+            // and the control block; reading it has no side effect.
+            if unsafe { (at as usize as *const u32).read_volatile() } != STACK_PAINT {
+                break;
+            }
+            at += 4;
+        }
+        TESTCTL_ADDRESS - at
     }
 
     /// A flash driver seen through the harness: counts operations, cuts
@@ -322,6 +378,7 @@ mod tests {
         assert_eq!(&MAGIC.to_le_bytes(), b"CTBW");
         assert_eq!(&INBOX_TAKEN.to_le_bytes(), b"STGD");
         assert_eq!(&FLASH_LOADED.to_le_bytes(), b"LOAD");
+        assert_eq!(&STACK_PAINTED.to_le_bytes(), b"PNTD");
     }
 
     #[test]

@@ -220,7 +220,9 @@ fn main() -> ! {
     if settings.is_some() {
         con.print("app: flash operations so far ");
         con.dec(testctl::op_count());
-        con.println("");
+        con.print("; stack high-water mark ");
+        con.dec(testctl::stack_high_water());
+        con.println(" bytes");
         semihost::exit(0)
     }
     loop {
