@@ -457,6 +457,27 @@ pub fn pq_chapter(bins: &Binaries, dir: &Path) -> Result<(), String> {
     let v1 = dev.sign(1).map_err(|e| format!("step `sign v1`: {e}"))?;
     let v2 = dev.sign(2).map_err(|e| format!("step `sign v2`: {e}"))?;
     let v3 = dev.sign(3).map_err(|e| format!("step `sign v3`: {e}"))?;
+    // v4 signed with the ML-DSA key alone: a valid signature by a trusted
+    // key, but not the hybrid the bootloader requires.
+    let (ml_dsa, _) = dev.hybrid.clone().ok_or("hybrid keys missing")?;
+    let mut sign4 = std::process::Command::new(&dev.bins.sign_cli);
+    sign4
+        .current_dir(dir)
+        .env("ML_DSA_LEVEL", "3")
+        .args(["--ml_dsa", "--sha256", "--header-size"])
+        .arg(wolfboot_board_sim::config::PQ_HEADER_SIZE.to_string())
+        .arg("sim-app.bin")
+        .arg(&ml_dsa)
+        .arg("4");
+    println!("    $ {}", render(&sign4));
+    let out = sign4.output().map_err(|e| format!("step `sign v4`: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "step `sign v4`: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
+    }
+    let v4 = dir.join("sim-app_v4_signed.bin");
     let stripped = dir.join("sim-app_v3_stripped.bin");
     let bytes = std::fs::read(&v3).map_err(|e| e.to_string())?;
     std::fs::write(&stripped, strip_secondary_signature(&bytes)?).map_err(|e| e.to_string())?;
@@ -514,6 +535,25 @@ pub fn pq_chapter(bins: &Binaries, dir: &Path) -> Result<(), String> {
         .is_some_and(|b| b.action.starts_with("refused"))
     {
         return Err("step `[pq] refuse v3`: the bootloader did not refuse it".into());
+    }
+    s.boot(
+        "[pq] ML-DSA-only v4 staged (valid, not hybrid)",
+        &["stage", arg(&v4)?],
+        2,
+        "SUCCESS",
+    )?;
+    let r = s.boot(
+        "[pq] reboot: hybrid required, v4 refused",
+        &["get_version"],
+        2,
+        "SUCCESS",
+    )?;
+    if !r
+        .boot
+        .as_ref()
+        .is_some_and(|b| b.action.starts_with("refused"))
+    {
+        return Err("step `[pq] refuse v4`: the bootloader accepted a single signature".into());
     }
     println!(
         "

@@ -120,7 +120,17 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    #[cfg(not(feature = "pq"))]
     let verifier = KeystoreVerifier::<HEADER_SIZE>::new(&KEYSTORE);
+    // The post-quantum build accepts hybrid images only, as a wolfBoot
+    // built with SIGN_SECONDARY: an image signed by one of the two keys
+    // alone is refused.
+    #[cfg(feature = "pq")]
+    let verifier = {
+        let mut options = *KeystoreVerifier::<HEADER_SIZE>::new(&KEYSTORE).options();
+        options.require_hybrid = true;
+        KeystoreVerifier::<HEADER_SIZE>::with_options(&KEYSTORE, options)
+    };
     let mut boot = match Bootloader::new(
         flash,
         verifier,
