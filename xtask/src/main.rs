@@ -7,6 +7,7 @@ mod chips;
 mod demo;
 mod firmware;
 mod fuzz;
+mod glitch;
 mod mps2;
 mod ota;
 mod setup;
@@ -43,6 +44,10 @@ commands:
   bench                  verify and sign timings, flash operations per update
   fuzz [--target T]... [--seconds N]
                          cargo-fuzz targets of fuzz/, seeded, N s each (default 60; test: 15)
+  glitch --board mps2-an385 [--stride N] [--armored-only]
+                         single-fault injection campaign (instruction skip, loads and compares
+                         forced to 0 / all ones) on the real bootloader, without and with the
+                         `armored` hardening: outcome table, size and instruction cost
   help                   this text";
 
 fn main() -> ExitCode {
@@ -58,6 +63,7 @@ fn main() -> ExitCode {
         "serve" => ota::serve(rest),
         "build" => steps::build(rest),
         "fuzz" => fuzz::fuzz(rest),
+        "glitch" => glitch::glitch(rest),
         "bench" => steps::bench(rest),
         "run" => steps::run_board(rest),
         "size" => steps::size(rest),

@@ -2,9 +2,9 @@
 //! is missing: a fresh machine runs the README's test command as it is.
 //!
 //! Run as root, each missing piece is installed (Debian's packages with
-//! `apt-get`, Python's `cryptography` with pip, the nightly toolchain with
-//! rustup, `cargo-fuzz` with `cargo install`); otherwise the run stops with
-//! the one command to run first.
+//! `apt-get`, Python's `cryptography`, `unicorn` and `capstone` with pip,
+//! the nightly toolchain with rustup, `cargo-fuzz` with `cargo install`);
+//! otherwise the run stops with the one command to run first.
 
 use std::process::{Command, Stdio};
 
@@ -57,6 +57,16 @@ pub fn ensure_prerequisites() -> Result<(), String> {
             pip.arg("--user");
         }
         run("install Python's cryptography", &mut pip)?;
+    }
+
+    // The fault-injection campaign (tools/glitch): Unicorn and Capstone.
+    if !succeeds(Command::new("python3").args(["-c", "import unicorn, capstone"])) {
+        let mut pip = Command::new("python3");
+        pip.args(["-m", "pip", "install", "--quiet", "unicorn", "capstone"]);
+        if !root {
+            pip.arg("--user");
+        }
+        run("install Python's unicorn and capstone", &mut pip)?;
     }
 
     // Fuzz smoke runs: cargo-fuzz on the nightly toolchain (rustup, no root).

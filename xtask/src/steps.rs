@@ -166,6 +166,7 @@ pub fn test(args: &[String]) -> Result<(), String> {
     crate::virt::test(&bins.sign_cli, quick)?;
     crate::chips::test(&bins.sign_cli, quick)?;
     crate::spi::test(&bins.sign_cli, quick)?;
+    crate::glitch::test(&bins.sign_cli)?;
     if !quick {
         println!("==> demo");
         crate::demo::run_story(&bins, &target_dir().join("xtask-test-demo"))?;

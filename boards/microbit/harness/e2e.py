@@ -10,7 +10,8 @@ in a QEMU run, and every completed flash operation is written through to
 it by semihosting (see src/testctl.rs). A power cut ends QEMU just before
 flash operation N; the next QEMU run starts from the file.
 
-  1. boot v1
+  1. boot v1; an exception the app pends (PendSV) reaches the app's handler
+     through the bootloader's vector table (the Cortex-M0 has no VTOR)
   2. v2 through `inbox.bin` and UpdateWriter: staged, triggered, reset,
      swapped, v2 runs in TESTING and confirms
   3. v3 installed but not confirmed: the next boot rolls back to v2
@@ -186,6 +187,8 @@ def main():
     rc, out = rig.qemu()
     check(rc == 0 and "boot: no update; version 1" in out and app_version(out) == 1, "v1 boots", out)
     check("confirmed" in out, "v1 confirms itself", out)
+    check("app: PendSV handled here (forwarded by the bootloader)" in out,
+          "an exception of the app enters through the bootloader's table (no VTOR) and is forwarded", out)
 
     print("2. update to v2 through inbox.bin and UpdateWriter")
     rc, out = rig.qemu(inbox=rig.image(2))

@@ -67,6 +67,30 @@ mod firmware {
         }
     }
 
+    /// The Cortex-M0 has no VTOR: after the jump, every exception and
+    /// interrupt still enters through this bootloader's vector table at 0.
+    /// All of them but HardFault land here (cortex-m-rt's `DefaultHandler`,
+    /// which NMI, SVCall, PendSV, SysTick and the 32 interrupts default
+    /// to) and are forwarded to the application's own handler: the entry
+    /// of the exception number (IPSR) in the application's vector table at
+    /// BOOT + header, entered with the exception frame untouched. The
+    /// bootloader itself enables no interrupt, so nothing is forwarded
+    /// before the application runs.
+    #[unsafe(naked)]
+    #[unsafe(no_mangle)]
+    unsafe extern "C" fn DefaultHandler() {
+        core::arch::naked_asm!(
+            "mrs r0, IPSR",
+            "lsls r0, r0, #2",
+            "ldr r1, 2f",
+            "ldr r0, [r1, r0]",
+            "bx r0",
+            ".p2align 2",
+            "2: .word {table}",
+            table = const layout::APP_ENTRY_ADDRESS,
+        );
+    }
+
     #[panic_handler]
     fn panic(_: &core::panic::PanicInfo) -> ! {
         // With `panic = "immediate-abort"` this is never called: a panic is a

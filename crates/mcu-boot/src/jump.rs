@@ -3,10 +3,9 @@
 //! reset handler.
 //!
 //! The Cortex-M0 (nRF51) has no VTOR: exceptions and interrupts keep going
-//! through the bootloader's vector table at address 0 after the jump. The
-//! bootloader's handlers are then the application's; an application on such
-//! a part that needs its own interrupt handlers must have the bootloader
-//! forward them (not done here: the test application uses none).
+//! through the bootloader's vector table at address 0 after the jump, so the
+//! bootloader must forward them to the application's table (the micro:bit
+//! bootloader's `DefaultHandler` does).
 
 use core::fmt;
 

@@ -426,7 +426,7 @@ impl<S: FlashSet, V: ImageVerifier> Bootloader<S, V> {
     }
 
     /// Verify the image in `part`; outer error for flash faults, inner for a bad image.
-    fn verify_part(
+    pub(crate) fn verify_part(
         &mut self,
         part: PartitionId,
     ) -> Result<Result<ImageInfo, VerifyError>, BootError> {

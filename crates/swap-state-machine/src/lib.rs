@@ -16,6 +16,8 @@
 //!   [`ImageVerifier`] backed by `wolfboot-verify` and a keystore: what
 //!   boards use as the bootloader's verifier.
 //! * `opcount` (feature `opcount`) — flash operation figures.
+//! * `armored` (feature `armored`) — fault-injection hardening primitives
+//!   for the boot decision (see `cargo xtask glitch`).
 //!
 //! # Algorithm
 //!
@@ -76,6 +78,8 @@
 #![warn(missing_docs)]
 
 pub mod app;
+#[cfg(feature = "armored")]
+pub mod armored;
 pub mod boot;
 pub mod constants;
 #[cfg(feature = "delta")]

@@ -19,6 +19,8 @@
 #![no_std]
 #![no_main]
 
+use core::sync::atomic::{AtomicBool, Ordering};
+
 use cortex_m_rt::{entry, exception, ExceptionFrame};
 use wolfboot_board_microbit::{
     layout::{IMAGE_HEADER_SIZE, PARTITIONS, UART_TX_PIN},
@@ -217,6 +219,11 @@ fn main() -> ! {
             _ => con.println("app: no newer update staged"),
         }
     }
+    if exception_through_the_bootloader() {
+        con.println("app: PendSV handled here (forwarded by the bootloader)");
+    } else {
+        con.println("app: PendSV not handled");
+    }
     if settings.is_some() {
         con.print("app: flash operations so far ");
         con.dec(testctl::op_count());
@@ -228,6 +235,24 @@ fn main() -> ! {
     loop {
         cortex_m::asm::wfi();
     }
+}
+
+/// Set by this application's PendSV handler.
+static TAKEN: AtomicBool = AtomicBool::new(false);
+
+#[exception]
+fn PendSV() {
+    TAKEN.store(true, Ordering::Relaxed);
+}
+
+/// Take one PendSV exception (pended by software): the Cortex-M0 has no
+/// VTOR, so it enters through the bootloader's vector table, which forwards
+/// it to this application's handler.
+fn exception_through_the_bootloader() -> bool {
+    cortex_m::peripheral::SCB::set_pendsv();
+    cortex_m::asm::dsb();
+    cortex_m::asm::isb();
+    TAKEN.load(Ordering::Relaxed)
 }
 
 #[exception]
