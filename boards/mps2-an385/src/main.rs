@@ -20,6 +20,8 @@ mod firmware {
         verifier::KeystoreVerifier,
         ENCRYPTION, TRAILER,
     };
+    #[cfg(feature = "armored")]
+    use wolfboot_swap_state_machine::armored::{require_granted, Verdict};
     use wolfboot_swap_state_machine::{
         BootAction, BootConfig, BootError, Bootloader, RefuseReason, VerifyError,
     };
@@ -49,14 +51,20 @@ mod firmware {
             con.println("bad partition layout");
             halt(&mut con, settings.is_some())
         };
-        match bootloader.boot() {
+        let result = bootloader.boot();
+        #[cfg(feature = "armored")]
+        let first = Verdict::of(&result);
+        match result {
             Ok(decision) => {
                 con.print("boot: ");
                 print_action(&mut con, &decision.action);
                 con.print("; version ");
                 con.dec(decision.image.version);
                 con.println("");
+                #[cfg(not(feature = "armored"))]
                 let entry = layout::BOOT_ADDRESS + decision.image.header_size;
+                #[cfg(feature = "armored")]
+                let entry = armored_entry(&mut bootloader, first);
                 let end = layout::BOOT_ADDRESS + layout::PARTITION_SIZE - layout::SECTOR_SIZE;
                 let err = jump::boot(entry, end);
                 con.print("boot: bad vector table ");
@@ -80,6 +88,46 @@ mod firmware {
             Err(_) => con.println("boot: unsupported layout or trailer"),
         }
         halt(&mut con, settings.is_some())
+    }
+
+    /// Feature `armored`: BOOT is verified a second time right before the
+    /// jump, both verdicts are required (twice, around the computation of
+    /// the entry point), and the entry point comes from the second
+    /// verification. Anything else ends in the fail loop.
+    #[cfg(feature = "armored")]
+    fn armored_entry(
+        bootloader: &mut Bootloader<
+            wolfboot_board_mps2_an385::BoardFlashSet,
+            KeystoreVerifier<'static>,
+        >,
+        first: Verdict,
+    ) -> u32 {
+        let (second, info) = bootloader.confirm_boot();
+        require_granted(first, second, fail_loop);
+        let Some(info) = info else { fail_loop() };
+        let entry = layout::BOOT_ADDRESS + info.header_size;
+        require_granted(second, first, fail_loop);
+        entry
+    }
+
+    /// Feature `armored`: the fail loop. Interrupts off, then only branches
+    /// back to the loop start: a skipped branch falls onto the next one, so
+    /// no single skipped instruction leaves the loop.
+    #[cfg(feature = "armored")]
+    #[inline(never)]
+    fn fail_loop() -> ! {
+        cortex_m::interrupt::disable();
+        // SAFETY: branches only; no memory, stack or register is touched.
+        unsafe {
+            core::arch::asm!(
+                "2:",
+                "b 2b",
+                "b 2b",
+                "b 2b",
+                "b 2b",
+                options(noreturn, nomem, nostack)
+            )
+        }
     }
 
     fn print_action(con: &mut Uart, action: &BootAction) {
@@ -134,6 +182,9 @@ mod firmware {
         if harness {
             semihost::exit(testctl::EXIT_NO_IMAGE);
         }
+        #[cfg(feature = "armored")]
+        fail_loop();
+        #[cfg(not(feature = "armored"))]
         loop {
             cortex_m::asm::wfi();
         }
