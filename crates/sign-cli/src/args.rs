@@ -32,6 +32,7 @@ Signature algorithm (default: detected from the key file):
   --no-sign                                  no signature (hash only; no KEY argument)
   --ml_dsa                                   ML-DSA (level from the key; ML_DSA_LEVEL=2|3|5 must agree)
   --lms                                      LMS (stateful: the key file's next leaf is used and advanced)
+  --xmss                                     XMSS-SHA2_10_256 (stateful likewise)
   --ml_dsa --ecc384 (or another classic flag) hybrid: IMAGE KEY KEY2 VERSION, both signatures
 
 Digest (default --sha256):

@@ -23,7 +23,7 @@ pub const PROG: &str = "sign-cli";
     about = "Generate signing keys as wolfBoot's keygen does, plus the keystore files",
     group(ArgGroup::new("alg").args([
         "ed25519", "ed448", "ecc256", "ecc384", "ecc521", "rsa2048", "rsa3072", "rsa4096",
-        "ml_dsa", "lms"
+        "ml_dsa", "lms", "xmss"
     ]))
 )]
 struct KeygenArgs {
@@ -59,6 +59,10 @@ struct KeygenArgs {
     /// LMS_WINTERNITZ (default 8) as wolfBoot reads them.
     #[arg(long)]
     lms: bool,
+    /// XMSS key (stateful), XMSS_PARAMS=XMSS-SHA2_10_256 only. Its BDS cache
+    /// area is zeroed: keep signing it with sign-cli.
+    #[arg(long)]
+    xmss: bool,
     /// Generate a private key into FILE (wolfBoot raw format); repeatable.
     #[arg(short = 'g', value_name = "FILE")]
     generate: Vec<PathBuf>,
@@ -255,7 +259,7 @@ pub fn pub_file_name(private: &Path) -> PathBuf {
 }
 
 fn cmd_keygen(a: KeygenArgs) -> Result<()> {
-    if a.ml_dsa || a.lms {
+    if a.ml_dsa || a.lms || a.xmss {
         return cmd_keygen_pq(a);
     }
     let flags = [
@@ -341,11 +345,15 @@ fn cmd_keygen(a: KeygenArgs) -> Result<()> {
 fn cmd_keygen_pq(a: KeygenArgs) -> Result<()> {
     let auth = if a.ml_dsa {
         AuthType::MlDsa
-    } else {
+    } else if a.lms {
         AuthType::Lms
+    } else {
+        AuthType::Xmss
     };
     if a.generate.is_empty() {
-        return Err(Error::usage("keygen --ml_dsa / --lms needs -g KEYFILE"));
+        return Err(Error::usage(
+            "keygen --ml_dsa / --lms / --xmss needs -g KEYFILE",
+        ));
     }
     for path in &a.generate {
         if path.exists() && !a.force {

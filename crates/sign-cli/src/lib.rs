@@ -27,6 +27,7 @@ pub mod mldsa;
 pub mod pq;
 pub mod sign;
 pub mod verify;
+pub mod xmss;
 
 pub use cli::run;
 pub use error::{Error, Result};

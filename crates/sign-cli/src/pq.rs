@@ -1,8 +1,8 @@
-//! Signing with the post-quantum schemes (`--ml_dsa`, `--lms`), alone or
+//! Signing with the post-quantum schemes (`--ml_dsa`, `--lms`, `--xmss`), alone or
 //! as the primary half of a hybrid image (`--ml_dsa --sha256 --ecc384
 //! IMAGE KEY KEY2 VERSION`, wolfBoot's `SIGN_SECONDARY`).
 //!
-//! LMS keys are stateful: each signature consumes a one-time leaf, whose
+//! LMS and XMSS keys are stateful: each signature consumes a one-time leaf, whose
 //! index lives in the key file. The file is rewritten with the next index
 //! (temporary file, `fsync`, `rename`, directory `fsync`) *before* the
 //! signed image is written, so a crash at any point can lose a leaf but
@@ -19,6 +19,7 @@ use crate::keys::{load_private_key, KeyKind, PrivateKey};
 use crate::lms::LmsKey;
 use crate::mldsa::MlDsaKey;
 use crate::sign::{output_path, Artifact, Cipher, SignReport, SignRequest, Timestamp};
+use crate::xmss::XmssKey;
 use wolfboot_image_format::{AuthType, HeaderBuilder};
 
 /// A post-quantum signing key.
@@ -28,6 +29,8 @@ pub enum PqKey {
     MlDsa(MlDsaKey),
     /// LMS (stateful: the next leaf index is in the file).
     Lms(LmsKey),
+    /// XMSS-SHA2_10_256 (stateful likewise).
+    Xmss(XmssKey),
 }
 
 impl PqKey {
@@ -48,6 +51,10 @@ impl PqKey {
                 PqKey::MlDsa(k)
             }
             AuthType::Lms => PqKey::Lms(LmsKey::parse(&bytes).map_err(|e| Error::key(path, e))?),
+            AuthType::Xmss => {
+                check_xmss_params()?;
+                PqKey::Xmss(XmssKey::parse(&bytes).map_err(|e| Error::key(path, e))?)
+            }
             other => {
                 return Err(Error::usage(format!(
                     "--{} signing is not supported by sign-cli (verification is)",
@@ -63,6 +70,7 @@ impl PqKey {
         match self {
             PqKey::MlDsa(k) => k.public_key(),
             PqKey::Lms(k) => k.public_key(),
+            PqKey::Xmss(k) => k.public_key(),
         }
     }
 
@@ -70,6 +78,7 @@ impl PqKey {
         match self {
             PqKey::MlDsa(k) => crate::mldsa::signature_len(k.level).unwrap_or(0),
             PqKey::Lms(k) => k.params.signature_len(),
+            PqKey::Xmss(_) => crate::xmss::SIG_LEN,
         }
     }
 }
@@ -113,6 +122,13 @@ fn sign_consuming(key: &mut PqKey, path: &Path, msg: &[u8]) -> Result<Vec<u8>> {
             let q = k.q;
             let sig = k.sign_at(q, msg)?;
             k.q = q + 1;
+            write_atomically(path, &k.to_bytes())?;
+            Ok(sig)
+        }
+        PqKey::Xmss(k) => {
+            let idx = k.idx;
+            let sig = k.sign_at(idx, msg)?;
+            k.idx = idx + 1;
             write_atomically(path, &k.to_bytes())?;
             Ok(sig)
         }
@@ -251,9 +267,24 @@ pub fn generate(auth: AuthType) -> Result<(Vec<u8>, Vec<u8>)> {
             let k = LmsKey::generate(params)?;
             Ok((k.to_bytes(), k.public_key().to_vec()))
         }
+        AuthType::Xmss => {
+            check_xmss_params()?;
+            let k = XmssKey::generate()?;
+            Ok((k.to_bytes(), k.public_key().to_vec()))
+        }
         other => Err(Error::usage(format!(
             "keygen --{} is not supported by sign-cli",
             other.name()
         ))),
+    }
+}
+
+/// `XMSS_PARAMS` as wolfBoot reads it: only XMSS-SHA2_10_256 is supported.
+fn check_xmss_params() -> Result<()> {
+    match std::env::var("XMSS_PARAMS") {
+        Ok(v) if v.trim() != "XMSS-SHA2_10_256" => Err(Error::usage(format!(
+            "XMSS_PARAMS={v}: only XMSS-SHA2_10_256 is supported by sign-cli"
+        ))),
+        _ => Ok(()),
     }
 }

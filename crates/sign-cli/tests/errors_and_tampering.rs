@@ -178,7 +178,7 @@ fn bad_command_lines() {
             "invalid firmware version",
         ),
         (&["--frobnicate", "fw.bin", "k.der", "1"], "unknown option"),
-        (&["--xmss", "fw.bin", "k.der", "1"], "not supported"),
+        (&["--manual-sign", "fw.bin", "k.der", "1"], "not supported"),
         (
             &["--ecc256", "--ed25519", "fw.bin", "k.der", "1"],
             "only one signature algorithm",

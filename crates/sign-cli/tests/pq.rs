@@ -304,3 +304,42 @@ fn ml_dsa_and_hybrid_match_wolfboot_but_for_the_signatures() {
     assert!(e.contains("IMAGE KEY KEY2 VERSION"), "{e}");
     let _ = run_in;
 }
+
+#[test]
+fn xmss_signing_is_byte_identical_and_advances_the_leaf() {
+    let dir = scratch("pq-xmss");
+    let folder = "xmss-sha2_10_256";
+    let (payload, ts) = payload_of(folder, &dir);
+    let theirs = std::fs::read(vec_path(folder, "image_v1_signed.bin")).unwrap();
+    // wolfBoot signed v1 with leaf 1: a copy of its key, rewound to leaf 1.
+    let mut key = std::fs::read(vec_path(folder, "wolfboot_signing_private_key.der")).unwrap();
+    key[..4].copy_from_slice(&1u32.to_be_bytes());
+    let key_path = dir.join("xmss.der");
+    std::fs::write(&key_path, &key).unwrap();
+    let ts = ts.to_string();
+    run_env(
+        &dir,
+        &[("IMAGE_HEADER_SIZE", "8192")],
+        &[
+            "--xmss",
+            "--sha256",
+            "--timestamp",
+            &ts,
+            s(&payload),
+            s(&key_path),
+            "1",
+        ],
+    );
+    let ours = std::fs::read(dir.join(format!("{folder}_v1_signed.bin"))).unwrap();
+    assert!(ours == theirs, "XMSS image differs from wolfBoot's");
+    let after = std::fs::read(&key_path).unwrap();
+    assert_eq!(after[..4], 2u32.to_be_bytes());
+    assert_eq!(after[4..], key[4..]);
+    // An exhausted key is refused and left as it is.
+    let mut spent = key.clone();
+    spent[..4].copy_from_slice(&1024u32.to_be_bytes());
+    std::fs::write(&key_path, &spent).unwrap();
+    let e = run_err(&dir, &["--xmss", s(&payload), s(&key_path), "3"]);
+    assert!(e.contains("exhausted"), "{e}");
+    assert_eq!(std::fs::read(&key_path).unwrap(), spent);
+}
