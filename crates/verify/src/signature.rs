@@ -153,20 +153,13 @@ fn ed448(pubkey: &[u8], digest: &[u8], sig: &[u8]) -> Result<(), VerifyError> {
 #[cfg(any(feature = "ecc256", feature = "ecc384", feature = "ecc521"))]
 mod ecc {
     //! ECDSA over the NIST curves with raw X||Y keys and raw r||s signatures.
+    //!
+    //! The key is built from its affine coordinates (which checks that the
+    //! point is on the curve and not the identity), never through a SEC1
+    //! decoder: raw keys are never compressed, and a SEC1 decoder links the
+    //! square root that point decompression needs (about 2.8 KB for P-256).
 
     use crate::error::VerifyError;
-
-    /// SEC1 uncompressed point `04 || X || Y` from the raw key, on the stack.
-    fn sec1<const N: usize>(raw: &[u8]) -> Result<[u8; N], VerifyError> {
-        let mut out = [0u8; N];
-        let (tag, rest) = out.split_first_mut().ok_or(VerifyError::BadPublicKey)?;
-        if raw.len() != rest.len() {
-            return Err(VerifyError::BadPublicKey);
-        }
-        *tag = 0x04;
-        rest.copy_from_slice(raw);
-        Ok(out)
-    }
 
     macro_rules! curve_impl {
         ($name:ident, $krate:ident, $field:expr) => {
@@ -177,9 +170,20 @@ mod ecc {
             ) -> Result<(), VerifyError> {
                 use $krate::ecdsa::signature::hazmat::PrehashVerifier;
                 use $krate::ecdsa::{Signature, VerifyingKey};
-                let point = sec1::<{ 1 + 2 * $field }>(pubkey)?;
+                use $krate::elliptic_curve::point::AffineCoordinates;
+                use $krate::{AffinePoint, FieldBytes};
+                if pubkey.len() != 2 * $field {
+                    return Err(VerifyError::BadPublicKey);
+                }
+                let (x, y) = pubkey
+                    .split_at_checked($field)
+                    .ok_or(VerifyError::BadPublicKey)?;
+                let x = FieldBytes::try_from(x).map_err(|_| VerifyError::BadPublicKey)?;
+                let y = FieldBytes::try_from(y).map_err(|_| VerifyError::BadPublicKey)?;
+                let point: Option<AffinePoint> = AffinePoint::from_coordinates(&x, &y).into();
+                let point = point.ok_or(VerifyError::BadPublicKey)?;
                 let key =
-                    VerifyingKey::from_sec1_bytes(&point).map_err(|_| VerifyError::BadPublicKey)?;
+                    VerifyingKey::from_affine(point).map_err(|_| VerifyError::BadPublicKey)?;
                 if sig.len() != 2 * $field {
                     return Err(VerifyError::BadSignature);
                 }
