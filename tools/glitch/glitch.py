@@ -64,6 +64,7 @@ UART0 = 0x4000_4000
 SCS_BASE, SCS_SIZE = 0xE000_0000, 0x0010_0000
 AIRCR = 0xE000_ED0C
 HEADER_SIZE = 256
+UART_LIMIT = 4096
 # What a snapshot keeps of RAM: the bootloader's data and bss, and its stack
 # (below the update inbox at 0x202FFF00) with the inbox and control block.
 RAM_DATA_END = RAM_BASE + 0x4000
@@ -257,6 +258,8 @@ class Machine:
     def _uart_write(self, uc, offset, size, value, data):
         if offset == 0:
             self.uart.append(value & 0xFF)
+            if len(self.uart) > UART_LIMIT:
+                self.stop("hang")  # printing without end
 
     def _on_flash_write(self, uc, access, addr, size, value, data):
         self.flash_dirty = True
@@ -468,6 +471,7 @@ def record(m, flash, tampered, budget):
     entries = []  # opaque call entries: (trace index, addr, occurrence, base)
     counts = {}
     it_member = {}
+    it_blocks = {}  # address -> addresses its IT instruction covers (() if none)
     last_it = {}
     opaque_starts = {lo: hi for lo, hi, _ in m.opaque}
     state = {"ret": None, "sp": 0, "tail": collections.deque(maxlen=TAIL)}
@@ -475,16 +479,25 @@ def record(m, flash, tampered, budget):
     def on_insn(uc, addr, size, data):
         n = counts.get(addr, 0) + 1
         counts[addr] = n
-        i = m.insn(addr)
-        if i is not None and i.mnemonic.startswith("it"):
+        block = it_blocks.get(addr)
+        if block is None:
+            i = m.insn(addr)
+            block = ()
+            if i is not None and i.mnemonic.startswith("it"):
+                a = addr + i.size
+                members = []
+                for _ in range(len(i.mnemonic) - 1):
+                    j = m.insn(a)
+                    if j is None:
+                        break
+                    members.append(a)
+                    a += j.size
+                block = tuple(members)
+            it_blocks[addr] = block
+        if block:
             last_it[addr] = n
-            a = addr + i.size
-            for _ in range(len(i.mnemonic) - 1):
-                j = m.insn(a)
-                if j is None:
-                    break
+            for a in block:
                 it_member[a] = addr
-                a += j.size
         it = it_member.get(addr)
         entry = (addr, n, it, last_it[it]) if it is not None and it != addr else (addr, n, addr, n)
         if state["ret"] is not None:

@@ -30,7 +30,7 @@ const APP_VTOR: u32 = 0x0002_0000 + HEADER_SIZE;
 
 /// Fault every N-th window instruction in the CI campaign (armored build
 /// only), chosen to stay within the CI budget on two cores.
-const CI_STRIDE: u32 = 3;
+const CI_STRIDE: u32 = 12;
 
 /// `cargo xtask glitch --board mps2-an385 [--stride N] [--armored-only]`.
 pub fn glitch(args: &[String]) -> Result<(), String> {
@@ -77,9 +77,9 @@ fn campaign(sign_cli: &Path, stride: u32, with_plain: bool) -> Result<(), String
             ]),
         )?;
     }
-    let armored = build_bootloader(&keystore, true)?;
+    let armored = build_bootloader(&work, &keystore, true)?;
     let plain = if with_plain {
-        Some(build_bootloader(&keystore, false)?)
+        Some(build_bootloader(&work, &keystore, false)?)
     } else {
         None
     };
@@ -116,21 +116,18 @@ fn check_python() -> Result<(), String> {
     }
 }
 
-/// Build the bootloader (ECC256, SHA-256), with or without `armored`, in a
-/// target folder of its own so that other builds' outputs stay untouched.
-fn build_bootloader(keystore: &Path, armored: bool) -> Result<PathBuf, String> {
+/// Build the bootloader (ECC256, SHA-256), with or without `armored`, in
+/// the board's own target folder (its dependencies are shared with the
+/// other mps2 builds), and keep a copy of the ELF in `work`.
+fn build_bootloader(work: &Path, keystore: &Path, armored: bool) -> Result<PathBuf, String> {
     let tc = firmware::toolchain(TARGET, &[("llvm-size", "llvm")])?;
     let features = if armored {
         "ecc256,sha256,armored"
     } else {
         "ecc256,sha256"
     };
-    let dir = target_dir().join(if armored {
-        "glitch-fw-armored"
-    } else {
-        "glitch-fw"
-    });
-    let mut c = firmware::cargo_build(&tc, TARGET, &root().join(BOARD_DIR));
+    let board = root().join(BOARD_DIR);
+    let mut c = firmware::cargo_build(&tc, TARGET, &board);
     c.args([
         "--target",
         TARGET,
@@ -138,13 +135,22 @@ fn build_bootloader(keystore: &Path, armored: bool) -> Result<PathBuf, String> {
         "--features",
         features,
     ])
-    .env("WOLFBOOT_KEYSTORE_RS", keystore)
-    .env("CARGO_TARGET_DIR", &dir);
+    .env("WOLFBOOT_KEYSTORE_RS", keystore);
     run(
         &format!("build the {BOARD} bootloader ({features})"),
         &mut c,
     )?;
-    Ok(dir.join(TARGET).join("release/wolfboot-mps2-an385"))
+    let built = board
+        .join("target")
+        .join(TARGET)
+        .join("release/wolfboot-mps2-an385");
+    let elf = work.join(if armored {
+        "bootloader-armored.elf"
+    } else {
+        "bootloader.elf"
+    });
+    std::fs::copy(&built, &elf).map_err(|e| format!("{}: {e}", built.display()))?;
+    Ok(elf)
 }
 
 fn run_script(
