@@ -1,10 +1,10 @@
-//! Post-quantum key files as sign-cli reads them (`--ml_dsa`, `--lms`) and
-//! post-quantum keystore slots as the verifier reads them, on arbitrary
-//! bytes.
+//! Post-quantum key files as sign-cli reads them (`--ml_dsa`, `--lms`,
+//! `--xmss`) and post-quantum keystore slots as the verifier reads them, on
+//! arbitrary bytes.
 //!
 //! Asserts, beyond "never panics": a key file that parses writes back to
 //! the same bytes (so a stateful LMS key is never rewritten with a changed
-//! leaf index or seed by a load/store cycle), its public half has the
+//! leaf index or seed by a load/store cycle; likewise XMSS), its public half has the
 //! keystore size, and the verifier derives a signature length from it; a
 //! keystore slot that parses has a size its type allows, and sign-cli's
 //! writer reproduces it.
@@ -14,6 +14,7 @@ use libfuzzer_sys::fuzz_target;
 use sign_cli::keystore::raw_slot_bytes;
 use sign_cli::lms::LmsKey;
 use sign_cli::mldsa::MlDsaKey;
+use sign_cli::xmss::XmssKey;
 use wolfboot_fuzz::seeds;
 use wolfboot_verify::{parse_keystore, pq, AuthType, KEYSTORE_SLOT_HEADER_LEN};
 
@@ -31,6 +32,13 @@ fuzz_target!(
             assert_eq!(
                 pq::signature_len(AuthType::Lms, k.public_key()),
                 Some(k.params.signature_len())
+            );
+        }
+        if let Ok(k) = XmssKey::parse(data) {
+            assert_eq!(k.to_bytes(), data);
+            assert_eq!(
+                pq::signature_len(AuthType::Xmss, k.public_key()),
+                Some(sign_cli::xmss::SIG_LEN)
             );
         }
         let mut at = 0usize;
