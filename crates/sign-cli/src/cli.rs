@@ -202,8 +202,13 @@ fn cmd_sign(req: &SignRequest) -> Result<()> {
     if let Some(key) = &req.key {
         println!("Private key:          {}", key.display());
     }
-    if let Some(kind) = report.key_kind {
-        println!("Key type:             {kind}");
+    match (req.pq, report.key_kind, &req.secondary_key) {
+        (Some(_), Some(kind), Some(key2)) => {
+            println!("Secondary key:        {} ({kind})", key2.display());
+        }
+        (Some(_), _, _) => {}
+        (None, Some(kind), _) => println!("Key type:             {kind}"),
+        (None, None, _) => {}
     }
     if report.auth == AuthType::None {
         println!("*** WARNING: cipher 'none' selected: the image is not authenticated");
