@@ -368,6 +368,26 @@ mod tests {
             assert!(wolfboot_verify::lms::verify(key.public_key(), &[8u8; 32], &sig).is_err());
         }
         assert!(key.sign_at(32, &msg).is_err());
+        // A two-level HSS signature (RFC 8554 section 6.2) made from two
+        // one-level keys: the top key signs the bottom key's LMS public
+        // key, the bottom key signs the message. The verifier walks both.
+        let top = LmsKey::generate(params).unwrap();
+        let bottom = LmsKey::generate(Params::new(5, 8).unwrap()).unwrap();
+        let bottom_pub = &bottom.public_key()[4..];
+        let mut hss = 1u32.to_be_bytes().to_vec();
+        hss.extend_from_slice(&top.sign_at(3, bottom_pub).unwrap()[4..]);
+        hss.extend_from_slice(bottom_pub);
+        hss.extend_from_slice(&bottom.sign_at(7, &msg).unwrap()[4..]);
+        let mut hss_pub = top.public_key().to_vec();
+        hss_pub[..4].copy_from_slice(&2u32.to_be_bytes());
+        wolfboot_verify::lms::verify(&hss_pub, &msg, &hss).unwrap();
+        assert!(wolfboot_verify::lms::verify(&hss_pub, &[9u8; 32], &hss).is_err());
+        let mut forged = hss.clone();
+        let at = 4 + top.params.signature_len() - 4 + 20; // inside the bottom key
+        forged[at] ^= 1;
+        assert!(wolfboot_verify::lms::verify(&hss_pub, &msg, &forged).is_err());
+        // One level announced where two are given, and the reverse.
+        assert!(wolfboot_verify::lms::verify(top.public_key(), &msg, &hss).is_err());
         // wolfBoot's key file round-trips.
         let file = wolfboot_test_vectors::read("pq/lms-l1-h10-w8/wolfboot_signing_private_key.der");
         assert_eq!(LmsKey::parse(&file).unwrap().to_bytes(), file);
