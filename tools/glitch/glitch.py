@@ -9,16 +9,19 @@ space at 0xE000E000. No harness control block is set, so the bootloader runs
 as it does on a board: no semihosting, `halt` is its refusal loop.
 
 For each scenario (a tampered image in BOOT, or a tampered triggered update
-in UPDATE) the clean run is traced from the end of hashing (the last return
-from `ImageHasher::finalize`) to the decision (the jump to the application,
-or the refusal loop plus a few of its iterations). The window leaves out the
-instructions of the bulk arithmetic of SHA-256 and P-256 (compression
-function, field and scalar arithmetic, point addition and doubling,
-inversion): a single fault there only changes a digest or a point, which
-then fails the comparison that follows (probability of a forged match
-2^-128 or less), while every comparison, branch, copy and return of the
-decision path is in the window. Every instruction of the window is then
-faulted once per fault model and the run classified:
+in UPDATE) the clean run is traced from the first entry of the digest check
+(`wolfboot_verify::image::check_digest`, the end of hashing of the tampered
+image) to the decision: the jump to the application, or the refusal loop.
+Inside the digest check and the signature check only their last TAIL
+executed instructions are in the window (the end of hashing with the
+digest comparison, the final comparison of the signature check), and the
+bulk arithmetic of SHA-256 and P-256 (compression function, field and
+scalar arithmetic, point addition and doubling, inversion) is never
+faulted: a single fault there only changes a digest or a point, which then
+fails the comparison that follows (a forged match has probability 2^-128
+or less), while every comparison, branch, copy and return of the decision
+path is in the window. Every instruction of the window is then faulted
+once per fault model and the run classified:
 
   refused   the refusal loop was reached and stayed in (good)
   reset     a system reset was requested (good)
@@ -26,6 +29,10 @@ faulted once per fault model and the run classified:
   hang      instruction budget exhausted elsewhere (good for security)
   genuine   jumped to the application with the genuine image in BOOT
   TAMPERED  jumped to the application with the tampered image in BOOT (bad)
+
+A faulted run that comes back to the clean run's exact state (registers,
+RAM, untouched flash and code) at one of its checkpoints ends there with the
+clean run's outcome: the emulation is deterministic from that point.
 
 Fault models: `skip` (the instruction is not executed: it is replaced by a
 NOP of the same size for one execution, so IT blocks stay consistent),
@@ -41,7 +48,6 @@ import bisect
 import collections
 import hashlib
 import json
-import os
 import struct
 import sys
 import time
@@ -202,12 +208,6 @@ def flash_with(boot=None, update=None, trigger=False):
 
 
 # --- the machine -----------------------------------------------------------
-
-
-class Outcome(Exception):
-    def __init__(self, kind):
-        super().__init__(kind)
-        self.kind = kind
 
 
 class Machine:
@@ -774,6 +774,7 @@ def main():
         flash, tampered = scenarios[name]()
         results.append(campaign(m, name, flash, tampered, models, a.stride, a.budget, log))
         log(f"{name}: {results[-1]['injected']} faults in {results[-1]['seconds']} s")
+        log(table(results[-1:], models))
     print(table(results, models))
     bad = sum(r["counts"].get(f"{mo}/TAMPERED", 0) for r in results for mo in models)
     for r in results:
