@@ -87,6 +87,15 @@ fn main() {
     }
     println!("cargo:rerun-if-env-changed=WOLFBOOT_KEYSTORE_RS");
 
+    // Same crate for both MPS2 boards: the Cortex-M4 target means mps2-an386.
+    let target = env::var("TARGET").unwrap_or_default();
+    let board = if target.starts_with("thumbv7em") {
+        "mps2-an386"
+    } else {
+        "mps2-an385"
+    };
+    println!("cargo:rustc-env=WOLFBOOT_MPS2_BOARD={board}");
+
     println!("cargo:rustc-link-search={}", out.display());
     println!("cargo:rustc-link-arg-bins=-L{}", boot_dir.display());
     // Read by an application's build script as DEP_WOLFBOOT_MPS2_AN385_<KEY>.

@@ -3,6 +3,7 @@
 //! Every step prints the command it runs; a failing step stops the run with
 //! the step named and a non-zero exit.
 
+mod bench;
 mod chips;
 mod demo;
 mod firmware;
@@ -29,19 +30,23 @@ commands:
                          development HTTPS update server for the sim board (examples/sim-ota)
   build --board NAME [--sign ALG] [--hash H] [--encrypt chacha|aes128|aes256] [--delta]
                          build bootloader, test app, signed image and factory image
-                         (boards: sim, mps2-an385, qemu-virt-aarch64); --encrypt: updates
+                         (boards: sim, mps2-an385, mps2-an386, qemu-virt-aarch64); --encrypt: updates
                          encrypted with that cipher; --delta: v2 also as a delta image
   run --board NAME [--sign ALG] [--hash H] [--encrypt ALG] [--delta]
                          build, then boot (sim: v1 stages v2, reboot; QEMU boards: under QEMU;
                          mps2-an385 with --encrypt/--delta: v1 stores the key, stages v2, v2 runs)
-  size --board mps2-an385|qemu-virt-aarch64
+  size --board mps2-an385|mps2-an386|qemu-virt-aarch64
                          bootloader text/data/bss per signature algorithm (SHA-256;
-                         mps2-an385: also ecc256 with each cipher and with delta)
+                         mps2: also ecc256 with each cipher and with delta; fails when
+                         a build exceeds boards/mps2-an385/size-budget.toml)
   build|run|size --board microbit|nrf52840-dk|stm32f407-disco [--sign ecc256|ed25519|ecc384] [--hash sha256|sha384]
                          real chips: bootloader, test app, signed v1 and v2, factory.bin for probe-rs;
                          run: microbit under QEMU (NVMC model), v1 stages v2 and v2 runs;
                          size: the bootloader per signature algorithm
   bench                  verify and sign timings, flash operations per update
+  bench --board mps2-an385|mps2-an386 [--sign ALG]
+                         instructions the bootloader executes (QEMU -icount): hash and
+                         verify of a 102,400-byte image, whole boot, install
   fuzz [--target T]... [--seconds N]
                          cargo-fuzz targets of fuzz/, seeded, N s each (default 60; test: 15)
   glitch --board mps2-an385 [--stride N] [--armored-only]

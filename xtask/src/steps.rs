@@ -190,16 +190,16 @@ fn board_arg(args: &[String]) -> Result<String, String> {
             return Ok(b.to_string());
         }
     }
-    Err("missing --board NAME (boards: sim, mps2-an385, qemu-virt-aarch64)".into())
+    Err("missing --board NAME (boards: sim, mps2-an385, mps2-an386, qemu-virt-aarch64)".into())
 }
 
 pub fn build(args: &[String]) -> Result<(), String> {
     let board = board_arg(args)?;
     match board.as_str() {
         "sim" => crate::demo::build_sim(args),
-        "mps2-an385" => {
+        "mps2-an385" | "mps2-an386" => {
             let sign_cli = build_sign_cli()?;
-            crate::mps2::build(args, &sign_cli).map(|_| ())
+            crate::mps2::build(&mps2_board(&board)?, args, &sign_cli).map(|_| ())
         }
         "qemu-virt-aarch64" => crate::virt::build(args, &build_sign_cli()?).map(|_| ()),
         crate::spi::BOARD_NAME => crate::spi::build(args, &build_sign_cli()?).map(|_| ()),
@@ -208,7 +208,7 @@ pub fn build(args: &[String]) -> Result<(), String> {
             crate::chips::build(b, args, &build_sign_cli()?).map(|_| ())
         }
         other => Err(format!(
-            "unknown board `{other}` (boards: sim, mps2-an385, qemu-virt-aarch64)"
+            "unknown board `{other}` (boards: sim, mps2-an385, mps2-an386, qemu-virt-aarch64)"
         )),
     }
 }
@@ -220,7 +220,9 @@ fn build_sign_cli() -> Result<PathBuf, String> {
 
 pub fn run_board(args: &[String]) -> Result<(), String> {
     match board_arg(args)?.as_str() {
-        "mps2-an385" => crate::mps2::run_board(args, &build_sign_cli()?),
+        b @ ("mps2-an385" | "mps2-an386") => {
+            crate::mps2::run_board(&mps2_board(b)?, args, &build_sign_cli()?)
+        }
         "qemu-virt-aarch64" => crate::virt::run_board(args, &build_sign_cli()?),
         crate::spi::BOARD_NAME => crate::spi::run_board(args, &build_sign_cli()?),
         "sim" => crate::demo::run_sim(args),
@@ -229,14 +231,16 @@ pub fn run_board(args: &[String]) -> Result<(), String> {
             crate::chips::run_board(b, args, &build_sign_cli()?)
         }
         other => Err(format!(
-            "unknown board `{other}` (boards: sim, mps2-an385, qemu-virt-aarch64)"
+            "unknown board `{other}` (boards: sim, mps2-an385, mps2-an386, qemu-virt-aarch64)"
         )),
     }
 }
 
 pub fn size(args: &[String]) -> Result<(), String> {
     match board_arg(args)?.as_str() {
-        "mps2-an385" => crate::mps2::size(&build_sign_cli()?),
+        b @ ("mps2-an385" | "mps2-an386") => {
+            crate::mps2::size(&mps2_board(b)?, &build_sign_cli()?)
+        }
         "qemu-virt-aarch64" => crate::virt::size(&build_sign_cli()?),
         crate::spi::BOARD_NAME => crate::spi::size(&build_sign_cli()?),
         b if crate::chips::board(b).is_some() => {
@@ -244,12 +248,20 @@ pub fn size(args: &[String]) -> Result<(), String> {
             crate::chips::size(b, &build_sign_cli()?)
         }
         other => Err(format!(
-            "size: board `{other}` is not a firmware board (boards: mps2-an385, qemu-virt-aarch64)"
+            "size: board `{other}` is not a firmware board (boards: mps2-an385, mps2-an386, qemu-virt-aarch64)"
         )),
     }
 }
 
-pub fn bench(_args: &[String]) -> Result<(), String> {
+fn mps2_board(name: &str) -> Result<crate::mps2::Board, String> {
+    crate::mps2::board(name).ok_or_else(|| format!("unknown board `{name}`"))
+}
+
+pub fn bench(args: &[String]) -> Result<(), String> {
+    if let Ok(b) = board_arg(args) {
+        // On-chip instruction counts (xtask/src/bench.rs).
+        return crate::bench::mps2(&mps2_board(&b)?, args, &build_sign_cli()?);
+    }
     run(
         "verify cost per algorithm (100 KB image)",
         cargo().args(["bench", "-p", "wolfboot-verify", "--bench", "verify"]),

@@ -38,8 +38,12 @@ for byte, and the inverse patch must restore the old one byte for byte on
 rollback. Step 7 checks that a tampered diff and a diff for another base are
 refused, and cuts power at every K-th operation of a delta rollback.
 
-Usage: harness/e2e.py [--sign ecc256|ed25519] [--cut-stride K] [--tear]
-                      [--encrypt chacha|aes128|aes256] [--delta] [--no-build]
+With --board mps2-an386 the same crates are built for thumbv7em-none-eabi
+and run on QEMU's Cortex-M4 twin of the board (same memory map and UART).
+
+Usage: harness/e2e.py [--board mps2-an385|mps2-an386] [--sign ecc256|ed25519]
+                      [--cut-stride K] [--tear] [--encrypt chacha|aes128|aes256]
+                      [--delta] [--no-build]
 Exit status 0 when every check passed; prints 'N passed, N failed'.
 """
 import argparse
@@ -73,6 +77,12 @@ KEY_AREA = TESTCTL + 0x20
 CIPHERS = {"chacha": (32, 12), "aes128": (16, 16), "aes256": (32, 16)}
 EXIT_POWER_CUT, EXIT_NO_IMAGE = 99, 2
 
+# Board name: (Rust target, QEMU machine, QEMU CPU).
+BOARDS = {
+    "mps2-an385": ("thumbv7m-none-eabi", "mps2-an385", "cortex-m3"),
+    "mps2-an386": ("thumbv7em-none-eabi", "mps2-an386", "cortex-m4"),
+}
+
 FW_ENV = dict(os.environ, RUSTC="/usr/bin/rustc", RUSTC_BOOTSTRAP="1")
 CARGO = "/usr/bin/cargo"
 
@@ -97,11 +107,12 @@ def run(cmd, **kw):
 
 
 class Rig:
-    def __init__(self, work, sign, encrypt=None, delta=False):
+    def __init__(self, work, sign, encrypt=None, delta=False, board="mps2-an385"):
         self.work, self.sign = work, sign
         self.encrypt, self.delta = encrypt, delta
         self.diffs = {}
-        self.bootloader = os.path.join(BOARD, "target/thumbv7m-none-eabi/release/wolfboot-mps2-an385")
+        self.target, self.machine, self.cpu = BOARDS[board]
+        self.bootloader = os.path.join(BOARD, "target", self.target, "release/wolfboot-mps2-an385")
         self.sign_cli = os.environ.get("SIGN_CLI", os.path.join(ROOT, "target/debug/sign-cli"))
 
     def build(self):
@@ -117,10 +128,16 @@ class Rig:
             open(os.path.join(self.work, "encrypt.key"), "wb").write(os.urandom(sum(CIPHERS[self.encrypt])))
         env = dict(FW_ENV, WOLFBOOT_KEYSTORE_RS=os.path.join(self.work, "keystore.rs"))
         env.pop("WOLFBOOT_IMAGE_HEADER_SIZE", None)  # the `delta` feature picks 512
-        features = ["--no-default-features", "--features", ",".join(self.features())]
+        features = ["--target", self.target, "--no-default-features", "--features",
+                    ",".join(self.features())]
         run([CARGO, "fw"] + features, cwd=BOARD, env=env)
+        # Run a copy: another build in the board folder (another test, a size
+        # or bench run) must not swap the bootloader under this test.
+        built = self.bootloader
+        self.bootloader = os.path.join(self.work, "bootloader.elf")
+        shutil.copy(built, self.bootloader)
         run([CARGO, "fw"] + features, cwd=APP, env=env)  # same keystore and algorithms
-        app_elf = os.path.join(APP, "target/thumbv7m-none-eabi/release/mps2-an385-app")
+        app_elf = os.path.join(APP, "target", self.target, "release/mps2-an385-app")
         run(["llvm-objcopy", "-O", "binary", app_elf, os.path.join(self.work, "app.bin")])
 
     def features(self):
@@ -221,7 +238,7 @@ class Rig:
     def qemu(self, flags=0, cut=0, inbox=None, key=None):
         """One QEMU run; `inbox`: image bytes for the update inbox (sets APP_STAGE);
         `key`: key-file bytes for the control block's key area (sets APP_SET_KEY)."""
-        cmd = ["qemu-system-arm", "-machine", "mps2-an385", "-cpu", "cortex-m3", "-nographic",
+        cmd = ["qemu-system-arm", "-machine", self.machine, "-cpu", self.cpu, "-nographic",
                "-semihosting-config", "enable=on,target=native", "-kernel", self.bootloader]
         if key is not None:
             flags |= APP_SET_KEY
@@ -286,6 +303,7 @@ def boot_holds(flash, image):
 def main():
     global HEADER_SIZE
     ap = argparse.ArgumentParser()
+    ap.add_argument("--board", default="mps2-an385", choices=sorted(BOARDS))
     ap.add_argument("--sign", default="ecc256", choices=["ecc256", "ed25519"])
     ap.add_argument("--cut-stride", type=int, default=1, help="test every K-th power-cut point")
     ap.add_argument("--tear", action="store_true", help="torn operations at the cut")
@@ -295,10 +313,12 @@ def main():
     args = ap.parse_args()
     if args.delta:
         HEADER_SIZE = 512
-    name = f"e2e-{args.sign}" + (f"-{args.encrypt}" if args.encrypt else "") + ("-delta" if args.delta else "")
-    rig = Rig(os.path.join(BOARD, "target", name), args.sign, args.encrypt, args.delta)
+    name = ("e2e-" if args.board == "mps2-an385" else f"e2e-{args.board}-") + args.sign + (f"-{args.encrypt}" if args.encrypt else "") + ("-delta" if args.delta else "")
+    rig = Rig(os.path.join(BOARD, "target", name), args.sign, args.encrypt, args.delta, args.board)
     if not args.no_build:
         rig.build()
+    elif os.path.exists(os.path.join(rig.work, "bootloader.elf")):
+        rig.bootloader = os.path.join(rig.work, "bootloader.elf")
     key = open(os.path.join(rig.work, "encrypt.key"), "rb").read() if args.encrypt else None
     plain = []  # plaintext images that must never show in UPDATE or SWAP
 

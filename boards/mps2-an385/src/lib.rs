@@ -1,4 +1,5 @@
-//! wolfboot-rs on QEMU's `mps2-an385` (Cortex-M3).
+//! wolfboot-rs on QEMU's `mps2-an385` (Cortex-M3) and its Cortex-M4 twin
+//! `mps2-an386` (same memory map and UART; built for `thumbv7em-none-eabi`).
 //!
 //! A board crate only glues the machine to the generic crates:
 //!
@@ -12,6 +13,8 @@
 //! * [`verifier`]: the swap state machine's image check, by `wolfboot-verify`
 //!   with the bootloader's keystore.
 //! * `semihost` (target only): QEMU exit status and host file calls.
+//! * `bench` (feature `bench`, target only): instruction counts from the
+//!   CMSDK timer under QEMU `-icount shift=0`.
 //!
 //! The bootloader binary is `src/main.rs`; the test application is
 //! `examples/mps2-an385-app`.
@@ -30,6 +33,14 @@ pub mod verifier;
 
 #[cfg(all(target_arch = "arm", target_os = "none"))]
 pub mod semihost;
+
+#[cfg(all(feature = "bench", target_arch = "arm", target_os = "none"))]
+pub mod bench;
+
+/// The board this firmware was built for: `mps2-an385` (Cortex-M3,
+/// `thumbv7m-none-eabi`) or `mps2-an386` (Cortex-M4, `thumbv7em-none-eabi`),
+/// from the target (build.rs). Same crate, same memory map.
+pub const BOARD_NAME: &str = env!("WOLFBOOT_MPS2_BOARD");
 
 #[cfg(all(target_arch = "arm", target_os = "none"))]
 mod rt;

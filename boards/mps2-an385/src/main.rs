@@ -18,7 +18,7 @@ mod firmware {
         layout::{self, IMAGE_HEADER_SIZE, PARTITIONS},
         semihost, take_flash, testctl,
         verifier::KeystoreVerifier,
-        ENCRYPTION, TRAILER,
+        BOARD_NAME, ENCRYPTION, TRAILER,
     };
     #[cfg(feature = "armored")]
     use wolfboot_swap_state_machine::armored::{require_granted, Verdict};
@@ -33,9 +33,13 @@ mod firmware {
 
     #[entry]
     fn main() -> ! {
+        #[cfg(feature = "bench")]
+        wolfboot_board_mps2_an385::bench::start();
         // SAFETY: the only UART user in the bootloader.
         let mut con = unsafe { Uart::new(115_200) };
-        con.println("wolfboot-rs bootloader (mps2-an385)");
+        con.print("wolfboot-rs bootloader (");
+        con.print(BOARD_NAME);
+        con.println(")");
         let settings = testctl::settings();
         // SAFETY: the only flash owner; the bootloader lives below FLASH_BASE
         // and holds no reference into the flash device.
@@ -66,6 +70,8 @@ mod firmware {
                 #[cfg(feature = "armored")]
                 let entry = armored_entry(&mut bootloader, first);
                 let end = layout::BOOT_ADDRESS + layout::PARTITION_SIZE - layout::SECTOR_SIZE;
+                #[cfg(feature = "bench")]
+                bench_report(&mut con, &mut bootloader);
                 let err = jump::boot(entry, end);
                 con.print("boot: bad vector table ");
                 match err {
@@ -88,6 +94,32 @@ mod firmware {
             Err(_) => con.println("boot: unsupported layout or trailer"),
         }
         halt(&mut con, settings.is_some())
+    }
+
+    /// Feature `bench`: the whole boot in timer ticks (read before anything
+    /// else is printed here), then one more verification of BOOT, timed
+    /// (see the board's `bench` module). One line each, read by
+    /// `cargo xtask bench`.
+    #[cfg(feature = "bench")]
+    fn bench_report(
+        con: &mut Uart,
+        bootloader: &mut Bootloader<
+            wolfboot_board_mps2_an385::BoardFlashSet,
+            KeystoreVerifier<'static>,
+        >,
+    ) {
+        use wolfboot_board_mps2_an385::bench;
+        let boot = bench::ticks();
+        let f = bench::measure_boot_image(&mut bootloader.flash_mut().0 .0, &keys::KEYSTORE);
+        con.print("bench: boot ticks ");
+        con.dec(boot);
+        con.print("; verify ticks ");
+        con.dec(f.verify);
+        con.print("; signature ticks ");
+        con.dec(f.signature);
+        con.print("; payload ");
+        con.dec(f.payload);
+        con.println(if f.ok { "; ok" } else { "; FAILED" });
     }
 
     /// Feature `armored`: BOOT is verified a second time right before the
