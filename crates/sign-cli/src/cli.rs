@@ -472,6 +472,9 @@ fn cmd_verify(a: VerifyArgs) -> Result<()> {
         v.key_slot
             .map(|s| format!(", key slot {s}"))
             .unwrap_or_else(|| ", unsigned".to_string())
+            + &v.secondary
+                .map(|(a, s)| format!(" + {a} key slot {s} (hybrid)"))
+                .unwrap_or_default()
     );
     println!("digest: {}", hex(v.digest.as_bytes()));
     Ok(())

@@ -106,6 +106,9 @@ pub struct VerifiedImage {
     /// Slot id of the key that verified the signature; `None` for an image
     /// accepted on its digest alone.
     pub key_slot: Option<u32>,
+    /// Hybrid images: the secondary algorithm and the slot id of the key
+    /// that verified the secondary signature.
+    pub secondary: Option<(AuthType, u32)>,
 }
 
 fn valid_header_size(size: usize) -> bool {
@@ -225,6 +228,7 @@ pub fn verify_parsed<S: ImageSource + ?Sized>(
         payload_size,
         digest,
         key_slot,
+        secondary: None,
     };
 
     let keystore = match keystore {
@@ -280,6 +284,7 @@ pub fn verify_parsed<S: ImageSource + ?Sized>(
         sig,
         &opts.policy,
     )?;
+    let mut image = verified(digest, Some(slot.slot_id));
     if let Some(sec) = secondary {
         verify_signature(
             sec.auth,
@@ -293,8 +298,9 @@ pub fn verify_parsed<S: ImageSource + ?Sized>(
             VerifyError::BadSignature => VerifyError::Hybrid(HybridError::BadSignature),
             other => other,
         })?;
+        image.secondary = Some((sec.auth, sec.slot.slot_id));
     }
-    Ok(verified(digest, Some(slot.slot_id)))
+    Ok(image)
 }
 
 /// The second signature of a hybrid image and what checks it.

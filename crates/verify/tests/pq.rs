@@ -252,6 +252,13 @@ fn hybrid_needs_both_signatures() {
     let v = load(HYBRID);
     let hs = v.header_size;
     check(&v.image, &v.keystore, hs).unwrap();
+    let both = slots(&v.keystore);
+    let ks = Keystore::new(&both);
+    let ok = verify_image_bytes(&v.image, &ks, &VerifyOptions::new()).unwrap();
+    assert_eq!(
+        (ok.key_slot, ok.secondary),
+        (Some(0), Some((AuthType::Ecc384, 1)))
+    );
     let require = VerifyOptions {
         require_hybrid: true,
         ..VerifyOptions::new()
