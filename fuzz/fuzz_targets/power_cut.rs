@@ -22,6 +22,7 @@ use wolfboot_fuzz::images::{bootable_indices, catalogue, keystore, Entry, Regist
 use wolfboot_fuzz::rig::{check_booted, Geometry, Options, Rig};
 use wolfboot_fuzz::seeds;
 use wolfboot_hal_flash::PartitionId;
+use wolfboot_libwolfboot::VersionPolicy;
 use wolfboot_swap_state_machine::BootError;
 
 #[derive(Arbitrary, Debug)]
@@ -168,7 +169,9 @@ impl Story {
             for part in image.chunks(chunk) {
                 w.write(part).map_err(|_| ())?;
             }
-            let staged = w.finish(keystore(), false).map_err(|_| ())?;
+            let staged = w
+                .finish(keystore(), VersionPolicy::NewerOnly)
+                .map_err(|_| ())?;
             if trigger {
                 staged.trigger().map_err(|_| ())?;
             }

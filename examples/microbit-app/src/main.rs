@@ -30,7 +30,7 @@ use wolfboot_board_microbit::{
     BoardFlashSet, TRAILER,
 };
 use wolfboot_libwolfboot::{
-    Error, PartitionId, PartitionState, UpdateError, WolfBoot, WolfBootConfig,
+    Error, PartitionId, PartitionState, UpdateError, VersionPolicy, WolfBoot, WolfBootConfig,
 };
 use wolfboot_mcu_boot::{console::Console, nrf_uart::NrfUart};
 use wolfboot_verify::VerifyError;
@@ -122,7 +122,7 @@ fn stage(wb: &mut App, con: &mut NrfUart, inbox: &HostFile) -> bool {
                 }
             }
             match sent {
-                Ok(()) => writer.finish(&keys::KEYSTORE, false),
+                Ok(()) => writer.finish(&keys::KEYSTORE, VersionPolicy::NewerOnly),
                 Err(e) => Err(e),
             }
         }

@@ -29,7 +29,9 @@ use wolfboot_board_qemu_virt_aarch64::{
     transfer::{FrameError, Receiver, Step},
     BoardFlashSet, TRAILER,
 };
-use wolfboot_libwolfboot::{PartitionId, PartitionState, UpdateError, WolfBoot, WolfBootConfig};
+use wolfboot_libwolfboot::{
+    PartitionId, PartitionState, UpdateError, VersionPolicy, WolfBoot, WolfBootConfig,
+};
 use wolfboot_verify::VerifyError;
 
 /// The keystore the bootloader was built with (`WOLFBOOT_KEYSTORE_RS`).
@@ -198,7 +200,7 @@ fn receive(wb: &mut App, con: &mut Pl011) -> Result<u32, Stop> {
         .write(chunk.get(..n).unwrap_or(&[]))
         .map_err(Stop::Update)?;
     let staged = writer
-        .finish(&keys::KEYSTORE, false)
+        .finish(&keys::KEYSTORE, VersionPolicy::NewerOnly)
         .map_err(Stop::Update)?;
     let version = staged.image().version;
     staged
