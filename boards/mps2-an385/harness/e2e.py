@@ -41,7 +41,12 @@ refused, and cuts power at every K-th operation of a delta rollback.
 With --board mps2-an386 the same crates are built for thumbv7em-none-eabi
 and run on QEMU's Cortex-M4 twin of the board (same memory map and UART).
 
-Usage: harness/e2e.py [--board mps2-an385|mps2-an386] [--sign ecc256|ed25519]
+With --sign ml-dsa-44|ml-dsa-65|ml-dsa-87|lms (post-quantum, issue 16) the
+bootloader, app and images use wolfBoot's header size for the scheme (8192,
+8192, 12288, 4096) and sign-cli the scheme's parameters (ML_DSA_LEVEL, LMS
+L1-H10-W8).
+
+Usage: harness/e2e.py [--board mps2-an385|mps2-an386] [--sign ecc256|ed25519|ml-dsa-65|...]
                       [--cut-stride K] [--tear] [--encrypt chacha|aes128|aes256]
                       [--delta] [--no-build]
 Exit status 0 when every check passed; prints 'N passed, N failed'.
@@ -76,6 +81,14 @@ KEY_AREA = TESTCTL + 0x20
 # Update ciphers: (key length, nonce length), as wolfBoot's ENCRYPT_WITH_*.
 CIPHERS = {"chacha": (32, 12), "aes128": (16, 16), "aes256": (32, 16)}
 EXIT_POWER_CUT, EXIT_NO_IMAGE = 99, 2
+# Post-quantum signatures: (IMAGE_HEADER_SIZE, sign-cli environment), as
+# wolfBoot's configurations set them (xtask/src/mps2.rs agrees).
+PQ = {
+    "ml-dsa-44": (8192, {"ML_DSA_LEVEL": "2"}),
+    "ml-dsa-65": (8192, {"ML_DSA_LEVEL": "3"}),
+    "ml-dsa-87": (12288, {"ML_DSA_LEVEL": "5"}),
+    "lms": (4096, {"LMS_LEVELS": "1", "LMS_HEIGHT": "10", "LMS_WINTERNITZ": "8"}),
+}
 
 # Board name: (Rust target, QEMU machine, QEMU CPU).
 BOARDS = {
@@ -87,6 +100,11 @@ FW_ENV = dict(os.environ, RUSTC="/usr/bin/rustc", RUSTC_BOOTSTRAP="1")
 CARGO = "/usr/bin/cargo"
 
 passed = failed = 0
+
+
+def sign_flag(sign):
+    """sign-cli's flag for `sign` (every ML-DSA level is --ml_dsa)."""
+    return "--ml_dsa" if sign.startswith("ml-dsa") else f"--{sign}"
 
 
 def check(cond, what, output=""):
@@ -123,11 +141,13 @@ class Rig:
                 os.remove(path)
             elif name.startswith("delta-"):
                 shutil.rmtree(path)
-        run([self.sign_cli, "keygen", f"--{self.sign}", "-g", "key.der", "--force"], cwd=self.work)
+        run([self.sign_cli, "keygen", sign_flag(self.sign), "-g", "key.der", "--force"], cwd=self.work)
         if self.encrypt:  # a fresh update-encryption key: key then nonce
             open(os.path.join(self.work, "encrypt.key"), "wb").write(os.urandom(sum(CIPHERS[self.encrypt])))
         env = dict(FW_ENV, WOLFBOOT_KEYSTORE_RS=os.path.join(self.work, "keystore.rs"))
         env.pop("WOLFBOOT_IMAGE_HEADER_SIZE", None)  # the `delta` feature picks 512
+        if self.sign in PQ:
+            env["WOLFBOOT_IMAGE_HEADER_SIZE"] = str(PQ[self.sign][0])
         features = ["--target", self.target, "--no-default-features", "--features",
                     ",".join(self.features())]
         run([CARGO, "fw"] + features, cwd=BOARD, env=env)
@@ -150,7 +170,7 @@ class Rig:
 
     def sign_cmd(self, version, key_file=None, base=None):
         """sign-cli for `version`: --header-size with delta, --encrypt with a cipher."""
-        cmd = [self.sign_cli, f"--{self.sign}", "--sha256", "--header-size", str(HEADER_SIZE)]
+        cmd = [self.sign_cli, sign_flag(self.sign), "--sha256", "--header-size", str(HEADER_SIZE)]
         if self.encrypt:
             cmd += [f"--{self.encrypt}", "--encrypt", key_file or os.path.join(self.work, "encrypt.key")]
         if base:
@@ -283,12 +303,14 @@ def app_version(out):
 
 def plaintext_leak(flash, images):
     """File offset of the first 16-byte block of UPDATE or SWAP that is a block of one
-    of the plaintext `images` (blocks of one repeated byte do not count), or None."""
+    of the plaintext `images`, or None. Blocks made only of 0x00 and 0xFF bytes do not
+    count: trailer sector flags (0x00 per two updated sectors, 0xFF unused) form such
+    blocks, and image padding does too."""
     blocks = set()
     for im in images:
         for i in range(0, len(im) - 15, 16):
             b = bytes(im[i:i + 16])
-            if b.count(b[0]) != 16:
+            if set(b) - {0x00, 0xFF}:
                 blocks.add(b)
     for off in range(UPDATE_OFF, SWAP_OFF + SECTOR_SIZE, 16):
         if bytes(flash[off:off + 16]) in blocks:
@@ -304,7 +326,7 @@ def main():
     global HEADER_SIZE
     ap = argparse.ArgumentParser()
     ap.add_argument("--board", default="mps2-an385", choices=sorted(BOARDS))
-    ap.add_argument("--sign", default="ecc256", choices=["ecc256", "ed25519"])
+    ap.add_argument("--sign", default="ecc256", choices=["ecc256", "ed25519"] + sorted(PQ))
     ap.add_argument("--cut-stride", type=int, default=1, help="test every K-th power-cut point")
     ap.add_argument("--tear", action="store_true", help="torn operations at the cut")
     ap.add_argument("--encrypt", choices=sorted(CIPHERS), help="encrypted updates with this cipher")
@@ -313,6 +335,9 @@ def main():
     args = ap.parse_args()
     if args.delta:
         HEADER_SIZE = 512
+    if args.sign in PQ:
+        HEADER_SIZE = max(HEADER_SIZE, PQ[args.sign][0])
+        os.environ.update(PQ[args.sign][1])  # for every sign-cli run
     name = ("e2e-" if args.board == "mps2-an385" else f"e2e-{args.board}-") + args.sign + (f"-{args.encrypt}" if args.encrypt else "") + ("-delta" if args.delta else "")
     rig = Rig(os.path.join(BOARD, "target", name), args.sign, args.encrypt, args.delta, args.board)
     if not args.no_build:
@@ -382,7 +407,7 @@ def main():
     sig_flip[sig_at] ^= 0x80
     other = os.path.join(rig.work, "other")
     os.makedirs(other, exist_ok=True)
-    run([rig.sign_cli, "keygen", f"--{args.sign}", "-g", "key.der", "--force"], cwd=other,
+    run([rig.sign_cli, "keygen", sign_flag(args.sign), "-g", "key.der", "--force"], cwd=other,
         stdout=subprocess.DEVNULL)
     shutil.copy(os.path.join(rig.work, "app.bin"), other)
     run(rig.sign_cmd(4), cwd=other, stdout=subprocess.DEVNULL)
