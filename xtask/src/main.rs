@@ -12,6 +12,7 @@ mod glitch;
 mod mps2;
 mod ota;
 mod setup;
+mod simboot;
 mod spi;
 mod steps;
 mod virt;

@@ -43,7 +43,9 @@ pub fn bench(bins: &Binaries) -> Result<(), String> {
         .arg(&app)
         .arg(&dev.key)
         .arg("1");
-    let out = sign.output().map_err(|e| format!("{}: {e}", render(&sign)))?;
+    let out = sign
+        .output()
+        .map_err(|e| format!("{}: {e}", render(&sign)))?;
     if !out.status.success() {
         return Err(format!(
             "{} failed: {}",
@@ -95,7 +97,11 @@ fn callgrind(bootloader: &Path, flash: &Path, out_file: &Path) -> Result<u64, St
     if !out.status.success() || !report.contains("action=none version=1") {
         return Err(format!(
             "the sim bootloader did not boot the bench image: {}",
-            if report.is_empty() { stderr.trim() } else { report }
+            if report.is_empty() {
+                stderr.trim()
+            } else {
+                report
+            }
         ));
     }
     // "==PID== Collected : N"

@@ -259,6 +259,10 @@ fn mps2_board(name: &str) -> Result<crate::mps2::Board, String> {
 
 pub fn bench(args: &[String]) -> Result<(), String> {
     if let Ok(b) = board_arg(args) {
+        if b == "sim" {
+            // The host bootloader's boot cost (xtask/src/simboot.rs).
+            return crate::simboot::bench(&build_sim_binaries()?);
+        }
         // On-chip instruction counts (xtask/src/bench.rs).
         return crate::bench::mps2(&mps2_board(&b)?, args, &build_sign_cli()?);
     }
@@ -291,6 +295,7 @@ pub fn bench(args: &[String]) -> Result<(), String> {
         ]),
     )?;
     let bins = build_sim_binaries()?;
+    crate::simboot::bench(&bins)?;
     println!("==> sim board: flash operations of the demo story");
     crate::demo::run_story(&bins, &target_dir().join("xtask-bench-demo"))
 }
