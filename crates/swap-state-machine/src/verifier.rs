@@ -42,8 +42,9 @@ pub const APP_PARTITION_ID: u8 = 1;
 
 /// Verifies images against a keystore with `wolfboot-verify`.
 ///
-/// `HEADER_SIZE` is the bootloader's `IMAGE_HEADER_SIZE` (a power of two
-/// from 256 to 65536; 256 for ECC P-256 and Ed25519 builds); it should equal
+/// `HEADER_SIZE` is the bootloader's `IMAGE_HEADER_SIZE` (a multiple of 256
+/// from 256 to 65536, as wolfBoot allows: 256 for ECC P-256 and Ed25519
+/// builds, 12288 for ML-DSA-87); it should equal
 /// [`BootConfig::header_size`](crate::BootConfig::header_size).
 #[derive(Debug, Clone, Copy)]
 pub struct KeystoreVerifier<'k, const HEADER_SIZE: usize = 256> {
@@ -55,8 +56,8 @@ pub struct KeystoreVerifier<'k, const HEADER_SIZE: usize = 256> {
 impl<'k, const HEADER_SIZE: usize> KeystoreVerifier<'k, HEADER_SIZE> {
     /// Compile-time check of `HEADER_SIZE`.
     const HEADER_SIZE_OK: () = assert!(
-        HEADER_SIZE.is_power_of_two() && HEADER_SIZE >= 256 && HEADER_SIZE <= 0x1_0000,
-        "HEADER_SIZE must be a power of two from 256 to 65536"
+        HEADER_SIZE.is_multiple_of(256) && HEADER_SIZE >= 256 && HEADER_SIZE <= 0x1_0000,
+        "HEADER_SIZE must be a multiple of 256 from 256 to 65536"
     );
 
     /// A verifier trusting the keys of `keystore`, for signed application

@@ -341,3 +341,49 @@ fn trailer_skip_must_leave_the_trailer_in_the_last_sector() {
         }
     }
 }
+
+/// wolfBoot's ML-DSA-87 header is 12288 bytes: a multiple of 256, not a
+/// power of two, and three 4 KiB sectors. `KeystoreVerifier` takes it as
+/// wolfBoot does (wolfBoot's own vector, its keystore); a flipped payload
+/// byte and a flipped signature byte are still refused.
+#[test]
+fn accepts_the_12288_byte_ml_dsa_87_header() {
+    // ML-DSA-87 keeps a few hundred KB on the stack (more unoptimized).
+    std::thread::Builder::new()
+        .stack_size(16 << 20)
+        .spawn(|| {
+            let der: &'static [u8] = Box::leak(
+                wolfboot_test_vectors::read("pq/ml-dsa-87/keystore.der").into_boxed_slice(),
+            );
+            let slots: Vec<_> = wolfboot_verify::parse_keystore(der)
+                .collect::<Result<_, _>>()
+                .expect("ML-DSA-87 keystore");
+            let ks: &'static wolfboot_verify::Keystore<'static> = Box::leak(Box::new(
+                wolfboot_verify::Keystore::new(Box::leak(slots.into_boxed_slice())),
+            ));
+            let img = wolfboot_test_vectors::read("pq/ml-dsa-87/image_v1_signed.bin");
+            let psize = 0x40000;
+            let check = |img: &[u8]| {
+                let mut v = KeystoreVerifier::<'static, 12288>::new(ks);
+                let l = layout(SECTOR, psize);
+                let mut f = flash(SECTOR, psize, img, &[]);
+                let mut r = PartitionReader::with_len(&mut f, l.boot, psize - SECTOR);
+                v.verify(PartitionId::Boot, &mut r)
+            };
+            let info = check(&img).expect("wolfBoot's ML-DSA-87 image");
+            assert_eq!((info.header_size, info.version), (12288, 1));
+            let mut bad = img.clone();
+            bad[12288 + 100] ^= 1;
+            assert_eq!(check(&bad).unwrap_err(), VerifyError::IntegrityMismatch);
+            let sig = img
+                .windows(4)
+                .position(|w| w == [0x20, 0x00, 0x13, 0x12])
+                .expect("signature TLV (0x20, 4627 bytes)");
+            let mut bad = img.clone();
+            bad[sig + 4 + 1000] ^= 0x80;
+            assert_eq!(check(&bad).unwrap_err(), VerifyError::SignatureInvalid);
+        })
+        .unwrap()
+        .join()
+        .unwrap();
+}
