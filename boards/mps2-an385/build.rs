@@ -34,9 +34,14 @@ fn main() {
         Err(_) if env::var_os("CARGO_FEATURE_DELTA").is_some() => 512,
         Err(_) => 256,
     };
+    // wolfBoot's rule (any multiple of 256; the post-quantum headers are
+    // 4096, 8192 and 12288 bytes). The header may span several sectors: the
+    // swap state machine copies whole sectors and never treats the header's
+    // one apart, and the application's vector table at BOOT + header stays
+    // 256-byte aligned as VTOR requires.
     assert!(
-        header_size.is_power_of_two() && (256..=SECTOR_SIZE).contains(&header_size),
-        "WOLFBOOT_IMAGE_HEADER_SIZE must be a power of two from 256 to the sector size"
+        header_size.is_multiple_of(256) && (256..=0x1_0000).contains(&header_size),
+        "WOLFBOOT_IMAGE_HEADER_SIZE must be a multiple of 256 from 256 to 65536"
     );
 
     fs::write(

@@ -15,7 +15,10 @@
 //! * boot: reset (start of `main`) to the jump into the application, nothing
 //!   pending (BOOT holds the image, nothing else);
 //! * install: the same with a newer image in UPDATE, triggered: verify it,
-//!   swap it in sector by sector, verify the result, jump.
+//!   swap it in sector by sector, verify the result, jump;
+//! * stack: the peak stack of each of those boots, from RAM painted before
+//!   the timer starts (the post-quantum verifiers need far more than the
+//!   classic ones).
 
 use std::path::Path;
 use std::process::Command;
@@ -45,6 +48,9 @@ struct Reading {
     verify: u64,
     signature: u64,
     payload: u64,
+    /// Peak stack of the boot in bytes (painted RAM, see the board's
+    /// `bench` module).
+    stack: u64,
 }
 
 fn parse(out: &str) -> Option<Reading> {
@@ -58,11 +64,12 @@ fn parse(out: &str) -> Option<Reading> {
         .filter_map(|s| s.parse().ok())
         .collect();
     match nums.as_slice() {
-        [boot, verify, signature, payload, ..] => Some(Reading {
+        [boot, verify, signature, payload, stack, ..] => Some(Reading {
             boot: *boot,
             verify: *verify,
             signature: *signature,
             payload: *payload,
+            stack: *stack,
         }),
         _ => None,
     }
@@ -120,6 +127,9 @@ struct Row {
     boot: u64,
     install: u64,
     payload: u64,
+    /// Peak stack bytes: of the boot with nothing pending, of the install.
+    stack_boot: u64,
+    stack_install: u64,
 }
 
 fn measure(board: &Board, sign_cli: &Path, sign: &str) -> Result<Row, String> {
@@ -171,8 +181,8 @@ fn measure(board: &Board, sign_cli: &Path, sign: &str) -> Result<Row, String> {
     for v in ["1", "2"] {
         run(
             &format!("sign the {PAYLOAD}-byte payload as v{v}"),
-            Command::new(sign_cli).current_dir(&work).args([
-                &format!("--{sign}"),
+            mps2::signer(sign_cli, sign).current_dir(&work).args([
+                &mps2::sign_flag(sign),
                 "--sha256",
                 "--header-size",
                 &header,
@@ -216,6 +226,8 @@ fn measure(board: &Board, sign_cli: &Path, sign: &str) -> Result<Row, String> {
         boot: i(r.boot),
         install: i(inst.boot),
         payload: r.payload,
+        stack_boot: r.stack,
+        stack_install: inst.stack,
     })
 }
 
@@ -252,8 +264,17 @@ pub fn mps2(board: &Board, args: &[String], sign_cli: &Path) -> Result<(), Strin
     for sign in &algs {
         let r = measure(board, sign_cli, sign)?;
         println!(
-            "bench {} {}: hash {} signature {} hash+verify {} boot {} install {} instructions",
-            board.name, r.sign, r.hash, r.signature, r.verify, r.boot, r.install
+            "bench {} {}: hash {} signature {} hash+verify {} boot {} install {} instructions; \
+             stack {} boot, {} install bytes",
+            board.name,
+            r.sign,
+            r.hash,
+            r.signature,
+            r.verify,
+            r.boot,
+            r.install,
+            r.stack_boot,
+            r.stack_install
         );
         rows.push(r);
     }
@@ -263,22 +284,24 @@ pub fn mps2(board: &Board, args: &[String], sign_cli: &Path) -> Result<(), Strin
     );
     println!(
         "{} payload bytes, SHA-256; boot = start of main to the jump, nothing pending; \
-         install = the same with a triggered update",
+         install = the same with a triggered update; stack = peak bytes of the install \
+         (painted RAM)",
         rows.first().map_or(PAYLOAD as u64, |r| r.payload)
     );
     println!(
-        "{:<10} {:>10} {:>10} {:>13} {:>10} {:>10}",
-        "signature", "hash", "signature", "hash+verify", "boot", "install"
+        "{:<10} {:>10} {:>10} {:>13} {:>10} {:>10} {:>9}",
+        "signature", "hash", "signature", "hash+verify", "boot", "install", "stack"
     );
     for r in &rows {
         println!(
-            "{:<10} {:>10} {:>10} {:>13} {:>10} {:>10}",
+            "{:<10} {:>10} {:>10} {:>13} {:>10} {:>10} {:>9}",
             r.sign,
             mega(r.hash),
             mega(r.signature),
             mega(r.verify),
             mega(r.boot),
-            mega(r.install)
+            mega(r.install),
+            r.stack_boot.max(r.stack_install)
         );
     }
     println!("exact: signature hash signature hash+verify boot install");

@@ -18,6 +18,11 @@
 //! the code the swap state machine runs), and the signature check alone;
 //! the digest part is the difference. That second measurement runs after
 //! the whole-boot reading, so it does not inflate it.
+//!
+//! Peak stack: before the timer starts, [`paint_stack`] fills the free RAM
+//! between the end of `.bss` and just below the stack pointer with a
+//! pattern; [`stack_high_water`], read at the jump, tells how deep the stack
+//! went during the boot (the deepest word no longer holding the pattern).
 
 use wolfboot_image_format::ImageHeader;
 use wolfboot_verify::{FlashSource, Keystore, VerifyOptions, VerifyPolicy};
@@ -52,6 +57,53 @@ pub fn start() {
     write(RELOAD, u32::MAX);
     write(VALUE, u32::MAX);
     write(CTRL, 1);
+}
+
+/// Pattern of unused stack words (see [`paint_stack`]).
+const STACK_PAINT: u32 = 0x5354_4B21;
+
+extern "C" {
+    /// End of `.bss` (cortex-m-rt's linker script): the stack may grow down
+    /// to here.
+    static mut __ebss: u32;
+}
+
+fn stack_floor() -> u32 {
+    // Only the address is taken, nothing is read through it.
+    ((&raw const __ebss) as usize as u32 + 3) & !3
+}
+
+/// Top of the stack: the end of the RAM given to the linker (cortex-m-rt's
+/// `_stack_start`).
+const STACK_TOP: u32 = crate::layout::RAM_BASE + crate::layout::LINKER_RAM_SIZE;
+
+/// Fill the RAM between the end of the statics and 256 bytes below the
+/// current stack pointer with [`STACK_PAINT`] (first thing in `main`).
+pub fn paint_stack() {
+    let top = cortex_m::register::msp::read().saturating_sub(256) & !3;
+    let mut at = stack_floor();
+    while at < top {
+        // SAFETY: `[__ebss, msp - 256)` is RAM that holds no static (it lies
+        // past `.bss`) and no live stack frame (it lies 256 bytes below the
+        // stack pointer, and this leaf loop calls nothing).
+        unsafe { (at as usize as *mut u32).write_volatile(STACK_PAINT) };
+        at += 4;
+    }
+}
+
+/// Bytes of stack used since [`paint_stack`]: from the top of the stack
+/// down to the lowest word no longer holding the pattern.
+pub fn stack_high_water() -> u32 {
+    let mut at = stack_floor();
+    while at < STACK_TOP {
+        // SAFETY: a word-aligned RAM address between the end of `.bss` and
+        // the top of the stack; reading it has no side effect.
+        if unsafe { (at as usize as *const u32).read_volatile() } != STACK_PAINT {
+            break;
+        }
+        at += 4;
+    }
+    STACK_TOP - at
 }
 
 /// Ticks since [`start`].

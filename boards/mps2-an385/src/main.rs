@@ -34,6 +34,8 @@ mod firmware {
     #[entry]
     fn main() -> ! {
         #[cfg(feature = "bench")]
+        wolfboot_board_mps2_an385::bench::paint_stack();
+        #[cfg(feature = "bench")]
         wolfboot_board_mps2_an385::bench::start();
         // SAFETY: the only UART user in the bootloader.
         let mut con = unsafe { Uart::new(115_200) };
@@ -110,6 +112,7 @@ mod firmware {
     ) {
         use wolfboot_board_mps2_an385::bench;
         let boot = bench::ticks();
+        let stack = bench::stack_high_water();
         let f = bench::measure_boot_image(&mut bootloader.flash_mut().0 .0, &keys::KEYSTORE);
         con.print("bench: boot ticks ");
         con.dec(boot);
@@ -119,6 +122,8 @@ mod firmware {
         con.dec(f.signature);
         con.print("; payload ");
         con.dec(f.payload);
+        con.print("; stack bytes ");
+        con.dec(stack);
         con.println(if f.ok { "; ok" } else { "; FAILED" });
     }
 
