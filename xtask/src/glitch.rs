@@ -28,9 +28,15 @@ const HEADER_SIZE: u32 = 256;
 /// Where the application's vector table lands (BOOT + header).
 const APP_VTOR: u32 = 0x0002_0000 + HEADER_SIZE;
 
-/// Fault every N-th window instruction in the CI campaign (armored build
-/// only), chosen to stay within the CI budget on two cores.
-const CI_STRIDE: u32 = 12;
+/// The CI campaign (armored build only), within the CI budget on two
+/// cores: the two BOOT scenarios (a faulted run ends within one
+/// verification) every CI_BOOT_STRIDE-th window instruction, the update
+/// scenario (a faulted run may verify BOOT twice more) every
+/// CI_UPDATE_STRIDE-th.
+const CI_BOOT_STRIDE: u32 = 6;
+const CI_UPDATE_STRIDE: u32 = 60;
+const BOOT_SCENARIOS: &str = "boot-bitflip,boot-untrusted";
+const ALL_SCENARIOS: &str = "boot-bitflip,boot-untrusted,update-bitflip";
 
 /// `cargo xtask glitch --board mps2-an385 [--stride N] [--armored-only]`.
 pub fn glitch(args: &[String]) -> Result<(), String> {
@@ -49,16 +55,18 @@ pub fn glitch(args: &[String]) -> Result<(), String> {
     run("build sign-cli", cargo().args(["build", "-p", "sign-cli"]))?;
     let sign_cli = target_dir().join("debug/sign-cli");
     let armored_only = args.iter().any(|a| a == "--armored-only");
-    campaign(&sign_cli, stride, !armored_only)
+    campaign(&sign_cli, Some(stride), !armored_only)
 }
 
-/// The CI campaign: armored build, every CI_STRIDE-th instruction of the
-/// window, each fault model; fails on any run of a tampered image.
+/// The CI campaign: armored build, each fault model, a sample of the
+/// window (see CI_BOOT_STRIDE); fails on any run of a tampered image.
 pub fn test(sign_cli: &Path) -> Result<(), String> {
-    campaign(sign_cli, CI_STRIDE, false)
+    campaign(sign_cli, None, false)
 }
 
-fn campaign(sign_cli: &Path, stride: u32, with_plain: bool) -> Result<(), String> {
+/// Build, sign, run: every `stride`-th window instruction of every
+/// scenario, or (`None`) the CI sample.
+fn campaign(sign_cli: &Path, stride: Option<u32>, with_plain: bool) -> Result<(), String> {
     check_python()?;
     let work = target_dir().join(format!("board-{BOARD}")).join("glitch");
     let keystore = ensure_key(sign_cli, &work)?;
@@ -83,10 +91,48 @@ fn campaign(sign_cli: &Path, stride: u32, with_plain: bool) -> Result<(), String
     } else {
         None
     };
-    if let Some(plain) = &plain {
-        run_script(&work, plain, stride, false, "campaign without hardening")?;
+    if let (Some(plain), Some(n)) = (&plain, stride) {
+        run_script(
+            &work,
+            plain,
+            ALL_SCENARIOS,
+            n,
+            true,
+            false,
+            "campaign without hardening",
+        )?;
     }
-    run_script(&work, &armored, stride, true, "campaign with `armored`")?;
+    match stride {
+        Some(n) => run_script(
+            &work,
+            &armored,
+            ALL_SCENARIOS,
+            n,
+            true,
+            true,
+            "campaign with `armored`",
+        )?,
+        None => {
+            run_script(
+                &work,
+                &armored,
+                BOOT_SCENARIOS,
+                CI_BOOT_STRIDE,
+                false,
+                true,
+                "campaign with `armored` (tampered BOOT)",
+            )?;
+            run_script(
+                &work,
+                &armored,
+                "update-bitflip",
+                CI_UPDATE_STRIDE,
+                false,
+                true,
+                "campaign with `armored` (tampered update)",
+            )?;
+        }
+    }
     if let Some(plain) = &plain {
         let (p, a) = (text_size(plain)?, text_size(&armored)?);
         println!(
@@ -156,7 +202,9 @@ fn build_bootloader(work: &Path, keystore: &Path, armored: bool) -> Result<PathB
 fn run_script(
     work: &Path,
     elf: &Path,
+    scenarios: &str,
     stride: u32,
+    measure: bool,
     armored: bool,
     step: &str,
 ) -> Result<(), String> {
@@ -168,7 +216,11 @@ fn run_script(
         .arg(work.join("payload_v1_signed.bin"))
         .arg("--update")
         .arg(work.join("payload_v2_signed.bin"))
-        .args(["--stride", &stride.to_string(), "--measure"]);
+        .args(["--scenarios", scenarios])
+        .args(["--stride", &stride.to_string()]);
+    if measure {
+        c.arg("--measure");
+    }
     if armored {
         c.arg("--fail-on-tampered");
     }
