@@ -335,8 +335,9 @@ class Machine:
         return tuple(self.uc.reg_read(r) for r in CONVERGE_REGS)
 
     def _on_converge(self, uc, addr, size, data):
-        """Back on the clean run's path with the clean run's whole state
-        (registers, RAM, untouched flash and code): the rest is the clean run."""
+        """Back on the clean run's path with the clean run's whole live state
+        (registers, data, the stack above SP, untouched flash and code): the
+        rest is the clean run."""
         if self.flash_dirty or self.stray:
             return
         regs = None
@@ -345,9 +346,12 @@ class Machine:
                 regs = self.registers()
             if regs != clean_regs:
                 continue
+            # The stack below SP is dead (written before it is read again):
+            # only the live part has to match.
+            live = regs[CONVERGE_SP] - RAM_STACK
             if bytes(uc.mem_read(RAM_BASE, len(data_ram))) == data_ram and bytes(
-                uc.mem_read(RAM_STACK, len(stack))
-            ) == stack:
+                uc.mem_read(RAM_STACK + live, len(stack) - live)
+            ) == stack[live:]:
                 self.converged = True
                 self.stop(self.clean)
                 return
@@ -567,6 +571,7 @@ CONVERGE_REGS = [getattr(A, f"UC_ARM_REG_R{n}") for n in range(13)] + [
     A.UC_ARM_REG_PC,
     A.UC_ARM_REG_XPSR,
 ]
+CONVERGE_SP = 13  # index of SP in CONVERGE_REGS
 REGS = {f"r{n}": getattr(A, f"UC_ARM_REG_R{n}") for n in range(13)}
 REGS.update(sb=A.UC_ARM_REG_R9, sl=A.UC_ARM_REG_R10, fp=A.UC_ARM_REG_R11, ip=A.UC_ARM_REG_R12, lr=A.UC_ARM_REG_LR)
 
