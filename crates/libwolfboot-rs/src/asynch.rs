@@ -317,7 +317,7 @@ impl<'w, F: NorFlash, const H: usize, const W: usize> AsyncUpdateWriter<'w, F, H
     pub async fn finish(
         mut self,
         keystore: &Keystore<'_>,
-        policy: impl Into<VersionPolicy>,
+        policy: VersionPolicy,
     ) -> Result<AsyncStagedUpdate<'w, F, H, W>, UpdateError> {
         if self.failed {
             return Err(UpdateError::Aborted);
@@ -339,7 +339,7 @@ impl<'w, F: NorFlash, const H: usize, const W: usize> AsyncUpdateWriter<'w, F, H
             verify_image(&mut source, &mut header, keystore, &opts).map_err(UpdateError::Verify)?
         };
         let current = self.wb.current_firmware_version().await?.unwrap_or(0);
-        if policy.into() == VersionPolicy::NewerOnly && image.version <= current {
+        if policy == VersionPolicy::NewerOnly && image.version <= current {
             return Err(UpdateError::Downgrade {
                 current,
                 offered: image.version,

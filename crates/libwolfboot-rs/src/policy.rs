@@ -12,14 +12,3 @@ pub enum VersionPolicy {
     /// `ALLOW_DOWNGRADE`.
     AllowDowngrade,
 }
-
-/// Transitional: `true` meant "allow downgrade". Prefer naming the policy.
-impl From<bool> for VersionPolicy {
-    fn from(allow_downgrade: bool) -> Self {
-        if allow_downgrade {
-            VersionPolicy::AllowDowngrade
-        } else {
-            VersionPolicy::NewerOnly
-        }
-    }
-}

@@ -144,7 +144,7 @@ impl<'w, S: FlashSet, const H: usize> UpdateWriter<'w, S, H> {
     pub fn finish(
         mut self,
         keystore: &Keystore<'_>,
-        policy: impl Into<VersionPolicy>,
+        policy: VersionPolicy,
     ) -> Result<StagedUpdate<'w, S, H>, UpdateError> {
         if self.failed {
             return Err(UpdateError::Aborted);
@@ -164,7 +164,7 @@ impl<'w, S: FlashSet, const H: usize> UpdateWriter<'w, S, H> {
             verify_image(&mut source, &mut header, keystore, &opts).map_err(UpdateError::Verify)?
         };
         let current = self.wb.current_firmware_version()?.unwrap_or(0);
-        if policy.into() == VersionPolicy::NewerOnly && image.version <= current {
+        if policy == VersionPolicy::NewerOnly && image.version <= current {
             return Err(UpdateError::Downgrade {
                 current,
                 offered: image.version,

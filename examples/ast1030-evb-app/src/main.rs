@@ -25,7 +25,8 @@ use wolfboot_board_ast1030_evb::{
     BoardFlashSet, ENCRYPTION, IMAGE_HEADER_SIZE, TRAILER,
 };
 use wolfboot_libwolfboot::{
-    EncryptSecret, Error, PartitionId, PartitionState, UpdateError, WolfBoot, WolfBootConfig,
+    EncryptSecret, Error, PartitionId, PartitionState, UpdateError, VersionPolicy, WolfBoot,
+    WolfBootConfig,
 };
 use wolfboot_verify::VerifyError;
 
@@ -124,7 +125,7 @@ fn stage(wb: &mut App, con: &mut Uart, image: &[u8]) -> bool {
             }
             match sent {
                 // An empty inbox is an incomplete image: `finish` says so.
-                Ok(()) => writer.finish(&keys::KEYSTORE, false),
+                Ok(()) => writer.finish(&keys::KEYSTORE, VersionPolicy::NewerOnly),
                 Err(e) => Err(e),
             }
         }

@@ -32,7 +32,8 @@ use wolfboot_board_mps2_an385::{
     BoardFlashSet, ENCRYPTION, TRAILER,
 };
 use wolfboot_libwolfboot::{
-    EncryptSecret, Error, PartitionId, PartitionState, UpdateError, WolfBoot, WolfBootConfig,
+    EncryptSecret, Error, PartitionId, PartitionState, UpdateError, VersionPolicy, WolfBoot,
+    WolfBootConfig,
 };
 use wolfboot_verify::VerifyError;
 
@@ -131,7 +132,7 @@ fn stage(wb: &mut App, con: &mut Uart, image: &[u8]) -> bool {
             }
             match sent {
                 // An empty inbox is an incomplete image: `finish` says so.
-                Ok(()) => writer.finish(&keys::KEYSTORE, false),
+                Ok(()) => writer.finish(&keys::KEYSTORE, VersionPolicy::NewerOnly),
                 Err(e) => Err(e),
             }
         }
