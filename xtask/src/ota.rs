@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use wolfboot_board_sim::config::{HEADER_SIZE, PARTITION_SIZE, SECTOR_SIZE};
+use wolfboot_board_sim::config::{CLASSIC_HEADER_SIZE, PARTITION_SIZE, SECTOR_SIZE};
 use wolfboot_board_sim::harness::Binaries;
 use wolfboot_sim_ota::harness::{make_pki, OtaBins, OtaDevice, Server};
 
@@ -34,7 +34,7 @@ fn build_app() -> Result<PathBuf, String> {
         .map_err(|e| format!("{}: {e}", app.display()))?
         .len();
     // Header plus payload must leave UPDATE's trailer sector free.
-    let room = u64::from(PARTITION_SIZE - SECTOR_SIZE) - HEADER_SIZE as u64;
+    let room = u64::from(PARTITION_SIZE - SECTOR_SIZE) - CLASSIC_HEADER_SIZE as u64;
     println!("    sim-ota: {len} bytes; room in a partition: {room} bytes");
     if len > room {
         return Err(format!(

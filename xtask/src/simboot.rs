@@ -9,7 +9,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use wolfboot_board_sim::config::{BOOT_ADDRESS, FLASH_SIZE, HEADER_SIZE};
+use wolfboot_board_sim::config::{BOOT_ADDRESS, CLASSIC_HEADER_SIZE as HEADER_SIZE, FLASH_SIZE};
 use wolfboot_board_sim::harness::{Binaries, Device};
 
 use crate::steps::{render, target_dir};

@@ -28,11 +28,16 @@ pub const SWAP_ADDRESS: u32 = 0x50_0000;
 pub const FLASH_SIZE: u32 = SWAP_ADDRESS + SECTOR_SIZE;
 /// Program granularity: the sim programs single bytes, as wolfBoot's does.
 pub const WRITE_SIZE: u32 = 1;
-/// `IMAGE_HEADER_SIZE`: 512, as a wolfBoot build with delta updates and
-/// ECDSA P-256 needs (the diff image's extra fields do not fit in 256
-/// bytes); every image for the board is signed with `--header-size 512`.
+/// `IMAGE_HEADER_SIZE` of the classic build: 512, as a wolfBoot build with
+/// delta updates and ECDSA P-256 needs (the diff image's extra fields do not
+/// fit in 256 bytes). Host tools that drive the classic build use this one:
+/// [`HEADER_SIZE`] depends on this crate's features, and a workspace built
+/// with `--all-features` turns `pq` on for every dependent.
+pub const CLASSIC_HEADER_SIZE: usize = 512;
+/// `IMAGE_HEADER_SIZE` of this build: every image for the board is signed
+/// with `--header-size 512`.
 #[cfg(not(feature = "pq"))]
-pub const HEADER_SIZE: usize = 512;
+pub const HEADER_SIZE: usize = CLASSIC_HEADER_SIZE;
 /// `IMAGE_HEADER_SIZE` of the post-quantum build (feature `pq`): 8192, as
 /// wolfBoot's ML-DSA-65 configurations (a 3309-byte ML-DSA signature plus a
 /// 96-byte ECDSA one in hybrid images).

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use crate::config::{BOOT_ADDRESS, FLASH_SIZE, HEADER_SIZE, SECTOR_SIZE, UPDATE_ADDRESS};
+use crate::config::{BOOT_ADDRESS, CLASSIC_HEADER_SIZE, FLASH_SIZE, SECTOR_SIZE, UPDATE_ADDRESS};
 use wolfboot_swap_state_machine::EncryptAlgorithm;
 
 /// Where the built programs are.
@@ -201,7 +201,7 @@ impl Device {
             return c;
         }
         c.args(["--ecc256", "--sha256", "--header-size"])
-            .arg(HEADER_SIZE.to_string());
+            .arg(CLASSIC_HEADER_SIZE.to_string());
         if let Some(alg) = self.encrypt {
             c.arg(format!("--{}", alg.name()))
                 .arg("--encrypt")

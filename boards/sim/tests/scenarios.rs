@@ -13,7 +13,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use wolfboot_board_sim::config::{BOOT_ADDRESS, HEADER_SIZE, UPDATE_ADDRESS};
+use wolfboot_board_sim::config::{BOOT_ADDRESS, CLASSIC_HEADER_SIZE, UPDATE_ADDRESS};
 use wolfboot_board_sim::harness::{Binaries, Device, Run};
 
 fn device(name: &str) -> Device {
@@ -201,7 +201,7 @@ fn emergency_fallback_when_boot_is_corrupt() {
     let v2 = d.sign(2).unwrap();
     d.factory(&v1, Some(&v2)).unwrap();
     // Corrupt BOOT's payload: it no longer verifies.
-    d.flip_bit(BOOT_ADDRESS + HEADER_SIZE as u32 + 1000)
+    d.flip_bit(BOOT_ADDRESS + CLASSIC_HEADER_SIZE as u32 + 1000)
         .unwrap();
     let r = d.boot(&["get_version"]).unwrap();
     expect_boot(&r, "emergency-fallback", 2, "TESTING");

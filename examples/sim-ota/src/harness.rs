@@ -9,7 +9,7 @@ use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use wolfboot_board_sim::config::HEADER_SIZE;
+use wolfboot_board_sim::config::CLASSIC_HEADER_SIZE;
 use wolfboot_board_sim::harness::{Binaries, Device, Run};
 
 /// How long a started server may take to say where it listens.
@@ -74,7 +74,7 @@ impl OtaDevice {
         let mut c = Command::new(&self.dev.bins.sign_cli);
         c.current_dir(&self.dev.dir)
             .args(["--ecc256", "--sha256", "--header-size"])
-            .arg(HEADER_SIZE.to_string())
+            .arg(CLASSIC_HEADER_SIZE.to_string())
             .arg("sim-ota.bin")
             .arg(&self.dev.key)
             .arg(version.to_string());
