@@ -24,9 +24,10 @@ usage: cargo xtask <command> [options]
 
 commands:
   test [--quick]         fmt check, clippy -D warnings, every test, sim scenarios, demo (what CI runs)
-  demo [--ota]           the update story on the sim board: sign, boot, update, confirm, roll back,
-                         refuse, then an encrypted update and a delta update with rollback
-                         (--ota: then an update over HTTPS from a loopback server)
+  demo [--ota|--pq]      the update story on the sim board: sign, boot, update, confirm, roll back,
+                         refuse, then an encrypted update, a delta update with rollback and a
+                         hybrid post-quantum update (--ota: then an update over HTTPS from a
+                         loopback server; --pq: only the post-quantum chapter)
   serve [ota-server options]
                          development HTTPS update server for the sim board (examples/sim-ota)
   build --board NAME [--sign ALG] [--hash H] [--encrypt chacha|aes128|aes256] [--delta]
@@ -44,7 +45,13 @@ commands:
                          real chips: bootloader, test app, signed v1 and v2, factory.bin for probe-rs;
                          run: microbit under QEMU (NVMC model), v1 stages v2 and v2 runs;
                          size: the bootloader per signature algorithm
-  bench                  verify and sign timings, flash operations per update
+  build|run|size --board ast1030-evb [--encrypt chacha|aes256]
+                         external SPI NOR (QEMU w25q256): BOOT internal, UPDATE and SWAP
+                         encrypted on the SPI flash; run --e2e [--cut-stride N]: the
+                         end-to-end test with power cuts (N = 1: every flash operation)
+  bench                  verify and sign timings, flash operations per update, the sim
+                         board's boot instruction count (callgrind)
+  bench --board sim      only the sim board's boot instruction count
   bench --board mps2-an385|mps2-an386 [--sign ALG]
                          instructions the bootloader executes (QEMU -icount): hash and
                          verify of a 102,400-byte image, whole boot, install
