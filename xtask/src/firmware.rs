@@ -3,8 +3,12 @@
 //! `-Z build-std`, see `docs/toolchain.md`) and a cargo command that
 //! inherits nothing from the outer cargo.
 
-use std::path::Path;
+use std::fs::File;
+use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::OnceLock;
+
+use crate::steps::root;
 
 /// How firmware is built on this machine.
 pub enum Toolchain {
@@ -86,7 +90,15 @@ pub fn cargo_build(tc: &Toolchain, target: &str, dir: &Path) -> Command {
             c
         }
     };
-    c.current_dir(dir);
+    match stable_view(dir) {
+        Some(seen) => {
+            c.current_dir(&seen);
+            c.arg("--manifest-path").arg(seen.join("Cargo.toml"));
+        }
+        None => {
+            c.current_dir(dir);
+        }
+    }
     for var in [
         "RUSTFLAGS",
         "CARGO_ENCODED_RUSTFLAGS",
@@ -100,4 +112,82 @@ pub fn cargo_build(tc: &Toolchain, target: &str, dir: &Path) -> Command {
         c.env_remove(var);
     }
     c
+}
+
+/// The fixed path through which firmware builds see the checkout.
+///
+/// Cargo derives each path crate's `-C metadata` (and so every symbol's
+/// crate hash) from its absolute path when the crate lies outside the
+/// building workspace, as `crates/*` do for every firmware crate. Symbol
+/// names decide the order of functions in the LTO output, and with it the
+/// alignment padding around Thumb literal pools: the same commit built in
+/// `/work/main` and in `/check/work/main` gave bootloaders 4 bytes apart,
+/// enough to fail a size budget with no margin. Built through one fixed
+/// path, the same sources give the same code wherever they are checked out.
+pub const STABLE_ROOT: &str = "/tmp/wolfboot-rs";
+
+/// `dir` (a folder of this checkout) seen through [`STABLE_ROOT`], which
+/// now points at this checkout; `None` where that cannot be arranged (no
+/// symlinks, `STABLE_ROOT` is not ours to replace, `dir` outside the
+/// checkout): the build then runs from the real path, correct but with
+/// sizes that may differ by a few bytes from other checkouts.
+///
+/// The first call takes an exclusive lock for the rest of this process, so
+/// two checkouts building firmware at once take turns instead of
+/// re-pointing the link under each other's builds.
+fn stable_view(dir: &Path) -> Option<PathBuf> {
+    static LINK: OnceLock<Option<(File, PathBuf)>> = OnceLock::new();
+    let (_lock, checkout) = LINK.get_or_init(link_checkout).as_ref()?;
+    let dir = dir.canonicalize().ok()?;
+    let rel = dir.strip_prefix(checkout).ok()?;
+    Some(Path::new(STABLE_ROOT).join(rel))
+}
+
+/// The checkout as firmware builds see it: [`STABLE_ROOT`] when it could be
+/// pointed at this checkout, the real path otherwise. For scripts that run
+/// cargo themselves (`WOLFBOOT_FW_ROOT` of the MPS2 harness).
+pub fn build_root() -> PathBuf {
+    let root = root();
+    stable_view(&root).unwrap_or(root)
+}
+
+#[cfg(unix)]
+fn link_checkout() -> Option<(File, PathBuf)> {
+    let checkout = root().canonicalize().ok()?;
+    let warn = |why: String| {
+        eprintln!(
+            "xtask: note: firmware builds from {} ({why}); sizes may differ by a few bytes from a build through {STABLE_ROOT}",
+            checkout.display()
+        );
+    };
+    let lock = match File::create(format!("{STABLE_ROOT}.lock")) {
+        Ok(f) => f,
+        Err(e) => {
+            warn(format!("{STABLE_ROOT}.lock: {e}"));
+            return None;
+        }
+    };
+    if let Err(e) = lock.lock() {
+        warn(format!("locking {STABLE_ROOT}.lock: {e}"));
+        return None;
+    }
+    let link = Path::new(STABLE_ROOT);
+    if std::fs::read_link(link).ok().as_deref() != Some(checkout.as_path()) {
+        // Replace atomically: a fresh link renamed over the old one.
+        let fresh = PathBuf::from(format!("{STABLE_ROOT}.{}", std::process::id()));
+        let _ = std::fs::remove_file(&fresh);
+        let made = std::os::unix::fs::symlink(&checkout, &fresh)
+            .and_then(|()| std::fs::rename(&fresh, link));
+        if let Err(e) = made {
+            let _ = std::fs::remove_file(&fresh);
+            warn(format!("cannot point {STABLE_ROOT} at it: {e}"));
+            return None;
+        }
+    }
+    Some((lock, checkout))
+}
+
+#[cfg(not(unix))]
+fn link_checkout() -> Option<(File, PathBuf)> {
+    None
 }

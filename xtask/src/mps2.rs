@@ -689,7 +689,8 @@ fn e2e(board: &Board, sign_cli: &Path, args: &[&str]) -> Result<(), String> {
     c.arg(&script)
         .args(["--board", board.name])
         .args(args)
-        .env("SIGN_CLI", sign_cli);
+        .env("SIGN_CLI", sign_cli)
+        .env("WOLFBOOT_FW_ROOT", firmware::build_root());
     for var in [
         "RUSTFLAGS",
         "CARGO_ENCODED_RUSTFLAGS",

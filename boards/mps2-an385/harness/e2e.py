@@ -98,6 +98,15 @@ BOARDS = {
 
 FW_ENV = dict(os.environ, RUSTC="/usr/bin/rustc", RUSTC_BOOTSTRAP="1")
 CARGO = "/usr/bin/cargo"
+# The checkout as firmware builds see it: `cargo xtask` points a fixed path
+# at the checkout (xtask/src/firmware.rs, STABLE_ROOT) so that the same
+# sources give the same bootloader bytes wherever they are checked out.
+FW_ROOT = os.environ.get("WOLFBOOT_FW_ROOT", ROOT)
+
+
+def manifest(folder):
+    """`--manifest-path` of the firmware crate in `folder`, seen through FW_ROOT."""
+    return ["--manifest-path", os.path.join(FW_ROOT, os.path.relpath(folder, ROOT), "Cargo.toml")]
 
 passed = failed = 0
 
@@ -150,13 +159,13 @@ class Rig:
             env["WOLFBOOT_IMAGE_HEADER_SIZE"] = str(PQ[self.sign][0])
         features = ["--target", self.target, "--no-default-features", "--features",
                     ",".join(self.features())]
-        run([CARGO, "fw"] + features, cwd=BOARD, env=env)
+        run([CARGO, "fw"] + manifest(BOARD) + features, cwd=BOARD, env=env)
         # Run a copy: another build in the board folder (another test, a size
         # or bench run) must not swap the bootloader under this test.
         built = self.bootloader
         self.bootloader = os.path.join(self.work, "bootloader.elf")
         shutil.copy(built, self.bootloader)
-        run([CARGO, "fw"] + features, cwd=APP, env=env)  # same keystore and algorithms
+        run([CARGO, "fw"] + manifest(APP) + features, cwd=APP, env=env)  # same keystore and algorithms
         app_elf = os.path.join(APP, "target", self.target, "release/mps2-an385-app")
         run(["llvm-objcopy", "-O", "binary", app_elf, os.path.join(self.work, "app.bin")])
 
