@@ -383,12 +383,9 @@ pub fn size(b: &Board, sign_cli: &Path) -> Result<(), String> {
 /// operations of one update (every 3rd of about 500; `--quick`: every 25th).
 pub fn test(sign_cli: &Path, quick: bool) -> Result<(), String> {
     for b in &BOARDS {
-        run(
+        firmware::host_unit_tests(
             &format!("{} host unit tests (memory map, harness rules)", b.name),
-            Command::new("cargo")
-                .current_dir(root().join(b.dir))
-                .env_remove("CARGO_TARGET_DIR")
-                .args(["test", "--lib", "--target", "x86_64-unknown-linux-gnu"]),
+            b.dir,
         )?;
     }
     let mut microbit = None;

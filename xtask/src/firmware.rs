@@ -114,6 +114,19 @@ pub fn cargo_build(tc: &Toolchain, target: &str, dir: &Path) -> Command {
     c
 }
 
+/// `cargo test --lib` of the firmware crate in `dir` (relative to the
+/// checkout) on the host, in one target folder shared by every board: the
+/// crypto and flash crates their tests use are compiled once, not per board.
+pub fn host_unit_tests(label: &str, dir: &str) -> Result<(), String> {
+    crate::steps::run(
+        label,
+        Command::new("cargo")
+            .current_dir(root().join(dir))
+            .env("CARGO_TARGET_DIR", root().join("target/board-host-tests"))
+            .args(["test", "--lib", "--target", "x86_64-unknown-linux-gnu"]),
+    )
+}
+
 /// The fixed path through which firmware builds see the checkout.
 ///
 /// Cargo derives each path crate's `-C metadata` (and so every symbol's

@@ -752,12 +752,9 @@ fn e2e(board: &Board, sign_cli: &Path, args: &[&str]) -> Result<(), String> {
 /// is held to its committed size budget.
 pub fn test(sign_cli: &Path, quick: bool) -> Result<(), String> {
     toolchain(&AN385)?;
-    run(
+    firmware::host_unit_tests(
         "mps2-an385 host unit tests (flash rules, jump checks, verifier)",
-        Command::new("cargo")
-            .current_dir(root().join(BOARD))
-            .env_remove("CARGO_TARGET_DIR")
-            .args(["test", "--lib", "--target", "x86_64-unknown-linux-gnu"]),
+        BOARD,
     )?;
     e2e(&AN385, sign_cli, &["--sign", "ecc256"])?;
     if !quick {

@@ -297,12 +297,9 @@ pub fn size(sign_cli: &Path) -> Result<(), String> {
 pub fn test(sign_cli: &Path, quick: bool) -> Result<(), String> {
     let started = Instant::now();
     toolchain()?;
-    run(
+    firmware::host_unit_tests(
         "qemu-virt-aarch64 host unit tests (CFI driver, Image header, UART frames)",
-        Command::new("cargo")
-            .current_dir(root().join(BOARD))
-            .env_remove("CARGO_TARGET_DIR")
-            .args(["test", "--lib", "--target", "x86_64-unknown-linux-gnu"]),
+        BOARD,
     )?;
     let work = root().join("target/board-qemu-virt-aarch64/e2e-ecc256");
     build_in(sign_cli, "ecc256", "sha256", &work)?;
