@@ -5,7 +5,7 @@
 //! them; the accepted spellings are exactly wolfBoot's.
 
 use crate::error::{read_file, Error, Result};
-use crate::sign::{Artifact, Cipher, SignRequest, Timestamp};
+use crate::sign::{Artifact, SignRequest, SignatureChoice, Timestamp};
 use std::path::PathBuf;
 use wolfboot_encrypt::Algorithm as EncryptAlgorithm;
 use wolfboot_image_format::{wire, AuthType, HashAlgorithm};
@@ -84,10 +84,10 @@ pub enum SignCommand {
     Version,
 }
 
-fn flag_cipher(flag: &str) -> Option<Cipher> {
-    let fixed = |auth, digest_info| Some(Cipher::Fixed { auth, digest_info });
+fn flag_signature(flag: &str) -> Option<SignatureChoice> {
+    let fixed = |auth, digest_info| Some(SignatureChoice::Fixed { auth, digest_info });
     match flag {
-        "--no-sign" => Some(Cipher::None),
+        "--no-sign" => Some(SignatureChoice::None),
         "--ed25519" => fixed(AuthType::Ed25519, false),
         "--ed448" => fixed(AuthType::Ed448, false),
         "--ecc256" => fixed(AuthType::Ecc256, false),
@@ -185,7 +185,7 @@ impl Cursor {
 /// Parse the arguments after the program name.
 pub fn parse_sign_args(args: Vec<String>) -> Result<SignCommand> {
     let mut cur = Cursor { args, pos: 0 };
-    let mut cipher = Cipher::Auto;
+    let mut signature = SignatureChoice::Auto;
     let mut hash = HashAlgorithm::Sha256;
     let mut partition_id = wire::img_type::PART_APP;
     let mut timestamp = Timestamp::FileCtime;
@@ -214,7 +214,7 @@ pub fn parse_sign_args(args: Vec<String>) -> Result<SignCommand> {
                     "{arg}: only one post-quantum algorithm may be given"
                 )));
             }
-            if cipher != Cipher::Auto {
+            if signature != SignatureChoice::Auto {
                 return Err(Error::usage(format!(
                     "{arg}: in a hybrid image the post-quantum algorithm comes first \
                      (--ml_dsa --sha256 --ecc384 IMAGE KEY KEY2 VERSION)"
@@ -223,18 +223,18 @@ pub fn parse_sign_args(args: Vec<String>) -> Result<SignCommand> {
             pq = Some(a);
             continue;
         }
-        if let Some(c) = flag_cipher(&arg) {
-            if cipher != Cipher::Auto && cipher != c {
+        if let Some(c) = flag_signature(&arg) {
+            if signature != SignatureChoice::Auto && signature != c {
                 return Err(Error::usage(format!(
                     "{arg}: only one signature algorithm may be given (two for a hybrid image: a post-quantum one first)"
                 )));
             }
-            if pq.is_some() && c == Cipher::None {
+            if pq.is_some() && c == SignatureChoice::None {
                 return Err(Error::usage(
                     "--no-sign cannot be combined with a signature",
                 ));
             }
-            cipher = c;
+            signature = c;
             continue;
         }
         match arg.as_str() {
@@ -388,8 +388,8 @@ pub fn parse_sign_args(args: Vec<String>) -> Result<SignCommand> {
         ));
     }
 
-    let needs_key = cipher != Cipher::None || pq.is_some();
-    let hybrid = pq.is_some() && cipher != Cipher::Auto;
+    let needs_key = signature != SignatureChoice::None || pq.is_some();
+    let hybrid = pq.is_some() && signature != SignatureChoice::Auto;
     let expected = match (needs_key, hybrid) {
         (false, _) => 2,
         (true, false) => 3,
@@ -436,7 +436,7 @@ pub fn parse_sign_args(args: Vec<String>) -> Result<SignCommand> {
     })?;
 
     Ok(SignCommand::Sign(Box::new(SignRequest {
-        cipher,
+        signature,
         hash,
         image,
         key,
@@ -474,8 +474,8 @@ mod tests {
     fn seed_command() {
         let r = req(&["--ecc256", "--sha256", "firmware.bin", "ecc256.der", "2"]);
         assert_eq!(
-            r.cipher,
-            Cipher::Fixed {
+            r.signature,
+            SignatureChoice::Fixed {
                 auth: AuthType::Ecc256,
                 digest_info: false
             }
@@ -542,7 +542,7 @@ mod tests {
     #[test]
     fn no_sign_takes_two_positionals() {
         let r = req(&["--no-sign", "fw.bin", "7"]);
-        assert_eq!(r.cipher, Cipher::None);
+        assert_eq!(r.signature, SignatureChoice::None);
         assert_eq!(r.key, None);
         assert!(parse(&["--no-sign", "fw.bin", "k", "7"]).is_err());
     }

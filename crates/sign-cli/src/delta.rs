@@ -1,5 +1,5 @@
-//! `--delta BASE` and `--encrypt KEY`: the diff image and the encrypted
-//! images that wolfBoot's `sign` writes next to the signed one.
+//! `--delta BASE`: the diff image that wolfBoot's `sign` writes next to the
+//! signed one (and its encrypted form with `--encrypt`).
 //!
 //! * Diff image (`_signed_diff.bin`): a header with the delta fields (base
 //!   version, forward patch length, inverse patch offset and length, base
@@ -12,67 +12,18 @@
 //!   `_signed_diff_encrypted.bin`): the whole file encrypted with the key
 //!   file's key and nonce, keystream from offset 0 (see `wolfboot-encrypt`).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use wolfboot_encrypt::{encrypt_image, Algorithm, Cipher};
 use wolfboot_image_format::{HashAlgorithm, ImageHeader};
 
+use crate::encryption::EncryptionKey;
 use crate::error::{read_file, write_file, Error, Result};
 use crate::keys::PrivateKey;
-use crate::sign::{prepare, sign_payload, suffixed, DeltaSpec, ImageSpec};
+use crate::sign::{prepare, sign_payload, suffixed, DeltaSpec, DiffReport, ImageSpec};
 
 /// Forward-patch padding without and with encryption (wolfBoot's `base_diff`).
 const PATCH_ALIGN: usize = 16;
 const PATCH_ALIGN_ENCRYPTED: usize = 64;
-
-/// An encryption key file, checked.
-#[derive(Clone)]
-pub struct EncryptionKey {
-    algorithm: Algorithm,
-    contents: Vec<u8>,
-}
-
-impl std::fmt::Debug for EncryptionKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "EncryptionKey({})", self.algorithm)
-    }
-}
-
-impl EncryptionKey {
-    /// The cipher.
-    pub fn algorithm(&self) -> Algorithm {
-        self.algorithm
-    }
-
-    /// `bytes` encrypted as `sign --encrypt` writes them.
-    pub fn encrypt(&self, bytes: &[u8]) -> Result<Vec<u8>> {
-        let mut cipher = Cipher::from_key_file(self.algorithm, &self.contents)
-            .map_err(|e| Error::usage(format!("encryption key: {e}")))?;
-        Ok(encrypt_image(&mut cipher, bytes))
-    }
-}
-
-/// Read and check `--encrypt`'s key file (key then nonce).
-pub fn load_encryption_key(algorithm: Algorithm, path: &Path) -> Result<EncryptionKey> {
-    let contents = read_file(path)?;
-    if contents.len() < algorithm.secret_len() {
-        return Err(Error::key(
-            path,
-            format!(
-                "{algorithm} needs {} key bytes then {} nonce bytes ({} in all), the file has {}",
-                algorithm.key_len(),
-                algorithm.nonce_len(),
-                algorithm.secret_len(),
-                contents.len()
-            ),
-        ));
-    }
-    Cipher::from_key_file(algorithm, &contents).map_err(|e| Error::key(path, e.to_string()))?;
-    Ok(EncryptionKey {
-        algorithm,
-        contents,
-    })
-}
 
 /// The base image of a delta update.
 #[derive(Debug, Clone)]
@@ -165,21 +116,6 @@ pub fn diff_payload(
     let padded = payload.len();
     payload.extend_from_slice(&inverse);
     Ok((payload, forward.len(), padded, inverse.len()))
-}
-
-/// What `--delta` wrote.
-#[derive(Debug, Clone)]
-pub struct DiffReport {
-    /// The diff image.
-    pub path: PathBuf,
-    /// Its encrypted form, with `--encrypt`.
-    pub encrypted: Option<PathBuf>,
-    /// Forward patch length.
-    pub forward_len: usize,
-    /// Inverse patch length.
-    pub inverse_len: usize,
-    /// Size of the whole diff image.
-    pub total_len: usize,
 }
 
 /// Make, sign and write the diff image of `new` (the signed image just

@@ -1,7 +1,7 @@
 //! `inspect`: every header field of an image, decoded.
 
-use crate::digest;
 use crate::error::{Error, Result};
+use crate::sign::image_digest;
 use serde_json::{json, Value};
 use std::fmt::Write as _;
 use wolfboot_image_format::{wire::tlv, AuthType, HashAlgorithm, ImageHeader, ImageType};
@@ -176,7 +176,7 @@ pub fn inspect(bytes: &[u8], header_size: Option<usize>) -> Result<Report> {
         let end = start.checked_add(header.payload_size() as usize)?;
         let payload = bytes.get(start..end)?;
         let prefix = header.as_bytes().get(..d.covered_header_len)?;
-        Some(digest::hash_parts(d.algorithm, &[prefix, payload]) == d.value)
+        Some(image_digest(d.algorithm, prefix, payload).ok()? == d.value)
     });
     Ok(Report {
         header_size: header.header_size(),

@@ -4,8 +4,10 @@
 //! * [`args`]: the `sign` command line, flag for flag as wolfBoot spells it.
 //! * [`keys`]: key files (wolfBoot raw, PKCS#8, SEC1, PKCS#1), key generation
 //!   and the signature primitives.
-//! * [`sign`]: header layout, digest, signature, output file.
-//! * [`delta`]: `--delta` diff images and `--encrypt` encrypted images.
+//! * [`run`]: the `sign` command carried out (uses the modules below it).
+//! * [`sign`]: header layout, digest, signature, output file names.
+//! * [`delta`]: `--delta` diff images.
+//! * [`encryption`]: `--encrypt` key files and encrypted images.
 //! * [`inspect`]: header fields decoded.
 //! * [`verify`]: verification with `wolfboot-verify`, the bootloader's code.
 //! * [`keystore`]: `keystore.der` slots and the Rust `keystore.rs`.
@@ -17,7 +19,7 @@ pub mod args;
 pub mod bench;
 pub mod cli;
 pub mod delta;
-pub mod digest;
+pub mod encryption;
 pub mod error;
 pub mod inspect;
 pub mod keys;
@@ -25,6 +27,7 @@ pub mod keystore;
 pub mod lms;
 pub mod mldsa;
 pub mod pq;
+pub mod run;
 pub mod sign;
 pub mod verify;
 pub mod xmss;

@@ -13,12 +13,14 @@ use std::fs;
 use std::io::Write;
 use std::path::Path;
 
-use crate::digest;
 use crate::error::{read_file, write_file, Error, Result};
 use crate::keys::{load_private_key, KeyKind, PrivateKey};
 use crate::lms::LmsKey;
 use crate::mldsa::MlDsaKey;
-use crate::sign::{output_path, Artifact, Cipher, SignReport, SignRequest, Timestamp};
+use crate::sign::{
+    image_digest, key_hint, output_path, timestamp_of, Artifact, SignReport, SignRequest,
+    SignatureChoice,
+};
 use crate::xmss::XmssKey;
 use wolfboot_image_format::{AuthType, HeaderBuilder};
 
@@ -147,13 +149,13 @@ pub fn run_pq_sign(req: &SignRequest, auth: AuthType) -> Result<SignReport> {
         .clone()
         .ok_or_else(|| Error::usage("missing private key file"))?;
     let mut key = PqKey::load(&key_path, auth)?;
-    let secondary: Option<(AuthType, PrivateKey)> = match (req.cipher, &req.secondary_key) {
-        (Cipher::Fixed { auth: sec, .. }, Some(path)) => {
+    let secondary: Option<(AuthType, PrivateKey)> = match (req.signature, &req.secondary_key) {
+        (SignatureChoice::Fixed { auth: sec, .. }, Some(path)) => {
             let kind = KeyKind::for_auth(sec)
                 .ok_or_else(|| Error::usage(format!("{sec} cannot be the secondary algorithm")))?;
             Some((sec, load_private_key(path, Some(kind))?))
         }
-        (Cipher::Auto | Cipher::None, None) => None,
+        (SignatureChoice::Auto | SignatureChoice::None, None) => None,
         _ => {
             return Err(Error::usage(
                 "a hybrid image needs --ALG for the second key and KEY2",
@@ -164,11 +166,7 @@ pub fn run_pq_sign(req: &SignRequest, auth: AuthType) -> Result<SignReport> {
     let payload = read_file(&req.image)?;
     let payload_len = u32::try_from(payload.len())
         .map_err(|_| Error::usage("the firmware image is larger than 4 GiB"))?;
-    let timestamp = match req.timestamp {
-        Timestamp::FileCtime => Some(file_ctime(&req.image)?),
-        Timestamp::Omit => None,
-        Timestamp::Fixed(t) => Some(t),
-    };
+    let timestamp = timestamp_of(req)?;
     let mut builder = HeaderBuilder::new(auth, req.hash, req.version)
         .timestamp(timestamp)
         .partition_id(req.partition_id)
@@ -177,7 +175,7 @@ pub fn run_pq_sign(req: &SignRequest, auth: AuthType) -> Result<SignReport> {
         builder = builder.custom_tlv(*tag, value);
     }
     if let Some((sec_auth, sec_key)) = &secondary {
-        let hint = digest::hash(req.hash, &sec_key.public_key());
+        let hint = key_hint(req.hash, &sec_key.public_key())?;
         builder = builder.secondary(*sec_auth, &hint, sec_auth.signature_len());
     }
     if let Some(min) = req.min_header_size {
@@ -185,9 +183,9 @@ pub fn run_pq_sign(req: &SignRequest, auth: AuthType) -> Result<SignReport> {
             builder = builder.header_size(min);
         }
     }
-    let hint = digest::hash(req.hash, key.public_key());
+    let hint = key_hint(req.hash, key.public_key())?;
     let unsigned = builder.begin(payload_len, &hint)?;
-    let image_digest = digest::hash_parts(req.hash, &[unsigned.hashed_prefix(), &payload]);
+    let image_digest = image_digest(req.hash, unsigned.hashed_prefix(), &payload)?;
     let output = req
         .output
         .clone()
@@ -220,22 +218,6 @@ pub fn run_pq_sign(req: &SignRequest, auth: AuthType) -> Result<SignReport> {
         encrypted: None,
         diff: None,
     })
-}
-
-#[cfg(unix)]
-fn file_ctime(path: &Path) -> Result<u64> {
-    use std::os::unix::fs::MetadataExt;
-    let md = fs::metadata(path).map_err(|e| Error::io("stat", path, e))?;
-    Ok(u64::try_from(md.ctime()).unwrap_or(0))
-}
-
-#[cfg(not(unix))]
-fn file_ctime(path: &Path) -> Result<u64> {
-    let md = fs::metadata(path).map_err(|e| Error::io("stat", path, e))?;
-    let t = md.modified().map_err(|e| Error::io("stat", path, e))?;
-    Ok(t.duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0))
 }
 
 /// `keygen` for a post-quantum algorithm: the key file (wolfBoot layout)

@@ -1,11 +1,13 @@
-//! Building a signed image: header fields, digest, signature.
+//! Building a signed image: header fields, digest, signature, and the
+//! request and report types of the `sign` command (which [`crate::run`]
+//! carries out).
 
-use crate::digest;
-use crate::error::{read_file, write_file, Error, Result};
-use crate::keys::{load_private_key, load_public_key, KeyKind, PrivateKey};
+use crate::error::{Error, Result};
+use crate::keys::{KeyKind, PrivateKey};
 use std::path::{Path, PathBuf};
 use wolfboot_encrypt::Algorithm as EncryptAlgorithm;
 use wolfboot_image_format::{AuthType, HashAlgorithm, HeaderBuilder, UnsignedHeader};
+use wolfboot_verify::ImageHasher;
 
 /// Where the timestamp field comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,9 +41,10 @@ impl Artifact {
     }
 }
 
-/// The signature algorithm asked for on the command line.
+/// The signature algorithm asked for on the command line (wolfBoot's
+/// `sign` calls it the cipher; here a cipher is what encrypts updates).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Cipher {
+pub enum SignatureChoice {
     /// Detect it from the key file.
     Auto,
     /// Unsigned image (`--no-sign`).
@@ -59,7 +62,7 @@ pub enum Cipher {
 #[derive(Debug, Clone)]
 pub struct SignRequest {
     /// Signature algorithm.
-    pub cipher: Cipher,
+    pub signature: SignatureChoice,
     /// Digest algorithm.
     pub hash: HashAlgorithm,
     /// Firmware file.
@@ -177,13 +180,13 @@ pub fn prepare(
             builder = builder.header_size(min);
         }
     }
-    let hint = digest::hash(spec.hash, pubkey);
+    let hint = key_hint(spec.hash, pubkey)?;
     let unsigned = builder.begin(payload_len, &hint)?;
-    let digest = digest::hash_parts(spec.hash, &[unsigned.hashed_prefix(), payload]);
+    let digest = image_digest(spec.hash, unsigned.hashed_prefix(), payload)?;
     Ok((unsigned, digest))
 }
 
-fn rsa_signature_len(kind: KeyKind) -> Option<usize> {
+pub(crate) fn rsa_signature_len(kind: KeyKind) -> Option<usize> {
     match kind.rsa_bits() {
         0 => None,
         bits => Some(bits / 8),
@@ -245,7 +248,32 @@ pub struct SignReport {
     /// The encrypted image, with `--encrypt`.
     pub encrypted: Option<PathBuf>,
     /// The diff image (and its encrypted form), with `--delta`.
-    pub diff: Option<crate::delta::DiffReport>,
+    pub diff: Option<DiffReport>,
+}
+
+/// What `--delta` wrote.
+#[derive(Debug, Clone)]
+pub struct DiffReport {
+    /// The diff image.
+    pub path: PathBuf,
+    /// Its encrypted form, with `--encrypt`.
+    pub encrypted: Option<PathBuf>,
+    /// Forward patch length.
+    pub forward_len: usize,
+    /// Inverse patch length.
+    pub inverse_len: usize,
+    /// Size of the whole diff image.
+    pub total_len: usize,
+}
+
+/// The timestamp field of `req`'s image: the firmware file's status-change
+/// time as wolfBoot's `sign` writes it, none, or the fixed value asked for.
+pub fn timestamp_of(req: &SignRequest) -> Result<Option<u64>> {
+    Ok(match req.timestamp {
+        Timestamp::FileCtime => Some(file_ctime(&req.image)?),
+        Timestamp::Omit => None,
+        Timestamp::Fixed(t) => Some(t),
+    })
 }
 
 #[cfg(unix)]
@@ -264,176 +292,22 @@ fn file_ctime(path: &Path) -> Result<u64> {
         .unwrap_or(0))
 }
 
-/// Resolve the auth type: the one asked for, or the key's own.
-fn resolve_auth(cipher: Cipher, key: Option<&PrivateKey>) -> (AuthType, bool) {
-    match (cipher, key) {
-        (Cipher::None, _) => (AuthType::None, false),
-        (Cipher::Fixed { auth, digest_info }, _) => (auth, digest_info),
-        (Cipher::Auto, Some(k)) => (k.kind().default_auth(), false),
-        (Cipher::Auto, None) => (AuthType::None, false),
-    }
+/// The digest an image's signature covers: the header up to its digest
+/// field, then the payload, computed with the bootloader's own hasher
+/// (`wolfboot-verify`), so that signer and verifier cannot disagree.
+pub fn image_digest(hash: HashAlgorithm, prefix: &[u8], payload: &[u8]) -> Result<Vec<u8>> {
+    let mut h = ImageHasher::new(hash).map_err(|e| Error::usage(format!("{hash}: {e}")))?;
+    h.update(prefix);
+    h.update(payload);
+    Ok(h.finalize().as_bytes().to_vec())
 }
 
-fn read_timestamp(req: &SignRequest) -> Result<Option<u64>> {
-    Ok(match req.timestamp {
-        Timestamp::FileCtime => Some(file_ctime(&req.image)?),
-        Timestamp::Omit => None,
-        Timestamp::Fixed(t) => Some(t),
-    })
-}
-
-/// `--sha-only`: the digest of the image that would be signed; the key file
-/// may be a public key.
-fn run_digest_only(req: &SignRequest) -> Result<SignReport> {
-    let (auth, digest_info, public) = match (&req.cipher, &req.key) {
-        (Cipher::None, _) => (AuthType::None, false, None),
-        (_, None) => return Err(Error::usage("missing key file")),
-        (cipher, Some(path)) => {
-            let public = load_public_key(path)?;
-            let (auth, digest_info) = match cipher {
-                Cipher::Fixed { auth, digest_info } => {
-                    if KeyKind::for_auth(*auth) != Some(public.kind) {
-                        return Err(Error::key(
-                            path,
-                            format!("this is a {} key, but {auth} was selected", public.kind),
-                        ));
-                    }
-                    (*auth, *digest_info)
-                }
-                _ => (public.kind.default_auth(), false),
-            };
-            (auth, digest_info, Some(public))
-        }
-    };
-    let payload = read_file(&req.image)?;
-    let spec = ImageSpec {
-        auth,
-        digest_info,
-        hash: req.hash,
-        version: req.version,
-        timestamp: read_timestamp(req)?,
-        partition_id: req.partition_id,
-        custom_tlvs: &req.custom_tlvs,
-        min_header_size: req.min_header_size,
-        delta: None,
-    };
-    let pubkey = public.as_ref().map(|p| p.bytes.clone()).unwrap_or_default();
-    let sig_len = public.as_ref().and_then(|p| rsa_signature_len(p.kind));
-    let (unsigned, digest) = prepare(&spec, &pubkey, sig_len, &payload)?;
-    let output = req
-        .output
-        .clone()
-        .unwrap_or_else(|| output_path(&req.image, &req.version_text, req.artifact));
-    write_file(&output, &digest)?;
-    Ok(SignReport {
-        auth,
-        digest_info,
-        key_kind: public.map(|p| p.kind),
-        header_size: unsigned.header_size(),
-        output,
-        payload_size: payload.len(),
-        encrypted: None,
-        diff: None,
-    })
-}
-
-/// Run one `sign` request: read the files, sign, write the output.
-pub fn run_sign(req: &SignRequest) -> Result<SignReport> {
-    if let Some(auth) = req.pq {
-        return crate::pq::run_pq_sign(req, auth);
-    }
-    if req.artifact == Artifact::DigestOnly {
-        return run_digest_only(req);
-    }
-    let key = match (&req.cipher, &req.key) {
-        (Cipher::None, _) => None,
-        (_, None) => return Err(Error::usage("missing private key file")),
-        (Cipher::Fixed { auth, .. }, Some(path)) => {
-            let kind = KeyKind::for_auth(*auth).ok_or_else(|| {
-                Error::usage(format!("signature algorithm {auth} is not supported"))
-            })?;
-            Some(load_private_key(path, Some(kind))?)
-        }
-        (Cipher::Auto, Some(path)) => Some(load_private_key(path, None)?),
-    };
-    let (auth, digest_info) = resolve_auth(req.cipher, key.as_ref());
-    if matches!(
-        auth,
-        AuthType::RsaPss2048 | AuthType::RsaPss3072 | AuthType::RsaPss4096
-    ) && req.hash == HashAlgorithm::Sha3_384
-    {
-        return Err(Error::usage("RSA-PSS requires --sha256 or --sha384"));
-    }
-    let payload = read_file(&req.image)?;
-    let timestamp = read_timestamp(req)?;
-    let encryption = match &req.encrypt {
-        Some((alg, path)) => Some(crate::delta::load_encryption_key(*alg, path)?),
-        None => None,
-    };
-    let base = match &req.delta_base {
-        Some(path) => Some(crate::delta::DeltaBase::load(path, req.hash)?),
-        None => None,
-    };
-    let mut min_header_size = req.min_header_size;
-    let mut spec = ImageSpec {
-        auth,
-        digest_info,
-        hash: req.hash,
-        version: req.version,
-        timestamp,
-        partition_id: req.partition_id,
-        custom_tlvs: &req.custom_tlvs,
-        min_header_size: req.min_header_size,
-        delta: None,
-    };
-    if let Some(base) = &base {
-        // As wolfBoot: the new image and its diff share one header size,
-        // large enough for the diff's extra fields.
-        let pubkey = key.as_ref().map(PrivateKey::public_key).unwrap_or_default();
-        let sig_len = key.as_ref().and_then(|k| rsa_signature_len(k.kind()));
-        let need = crate::delta::diff_header_size(&spec, base, &pubkey, sig_len)?;
-        min_header_size = Some(min_header_size.unwrap_or(0).max(need));
-        spec.min_header_size = min_header_size;
-    }
-    let signed = sign_payload(&spec, key.as_ref(), &payload)?;
-    let output = req
-        .output
-        .clone()
-        .unwrap_or_else(|| output_path(&req.image, &req.version_text, req.artifact));
-    let bytes = match req.artifact {
-        Artifact::Signed => [signed.header.as_slice(), payload.as_slice()].concat(),
-        Artifact::HeaderOnly => signed.header.clone(),
-        Artifact::DigestOnly => signed.digest,
-    };
-    write_file(&output, &bytes)?;
-    let mut encrypted = None;
-    if let (Some(cipher), Artifact::Signed) = (&encryption, req.artifact) {
-        let path = suffixed(&output, "_signed", "_signed_and_encrypted");
-        write_file(&path, &cipher.encrypt(&bytes)?)?;
-        encrypted = Some(path);
-    }
-    let diff = match (&base, req.artifact) {
-        (Some(base), Artifact::Signed) => Some(crate::delta::write_diff(
-            &spec,
-            key.as_ref(),
-            base,
-            &bytes,
-            signed.header.len(),
-            &output,
-            encryption.as_ref(),
-        )?),
-        _ => None,
-    };
-    Ok(SignReport {
-        auth,
-        digest_info,
-        key_kind: key.as_ref().map(PrivateKey::kind),
-        header_size: signed.header.len(),
-        output,
-        payload_size: payload.len(),
-        encrypted,
-        diff,
-    })
+/// The public-key hint of an image signed with `pubkey` (keystore form):
+/// the image's hash over the key bytes.
+pub fn key_hint(hash: HashAlgorithm, pubkey: &[u8]) -> Result<Vec<u8>> {
+    let hint = wolfboot_verify::key_hint(hash, pubkey)
+        .map_err(|e| Error::usage(format!("{hash}: {e}")))?;
+    Ok(hint.as_bytes().to_vec())
 }
 
 /// `dir/fw_v2_signed.bin` → `dir/fw_v2_signed_and_encrypted.bin` (`from` is
