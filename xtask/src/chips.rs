@@ -331,35 +331,7 @@ pub fn size(b: &Board, sign_cli: &Path) -> Result<(), String> {
             &format!("build {} bootloader with {sign} + sha256", b.name),
             &mut firmware_build(&tc, b, b.dir, &format!("{sign},sha256"), &keystore),
         )?;
-        let bootloader = elf(b, b.bin);
-        let out = Command::new("llvm-size")
-            .arg(&bootloader)
-            .output()
-            .map_err(|e| format!("llvm-size: {e}"))?;
-        let nums: Vec<u64> = String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .nth(1)
-            .unwrap_or("")
-            .split_whitespace()
-            .take(3)
-            .filter_map(|n| n.parse().ok())
-            .collect();
-        let nm = Command::new("llvm-nm")
-            .arg(&bootloader)
-            .output()
-            .map_err(|e| format!("llvm-nm: {e}"))?;
-        let panic_symbols = String::from_utf8_lossy(&nm.stdout)
-            .lines()
-            .filter(|l| {
-                let l = l.to_ascii_lowercase();
-                l.contains("panic") || l.contains("fmt")
-            })
-            .count();
-        if panic_symbols != 0 {
-            return Err(format!(
-                "{sign}: {panic_symbols} panic/fmt symbols linked into the bootloader"
-            ));
-        }
+        let nums = firmware::bootloader_size(&elf(b, b.bin), sign)?;
         rows.push((sign.to_string(), nums));
     }
     println!(

@@ -114,6 +114,57 @@ pub fn cargo_build(tc: &Toolchain, target: &str, dir: &Path) -> Command {
     c
 }
 
+/// `text data bss` of a firmware ELF (llvm-size, Berkeley format), and how
+/// many symbols name `panic` or `fmt` (none may be linked into a bootloader:
+/// panics abort, and formatting machinery costs kilobytes).
+pub fn elf_size(elf: &Path) -> Result<(Vec<u64>, usize), String> {
+    let out = Command::new("llvm-size")
+        .arg(elf)
+        .output()
+        .map_err(|e| format!("llvm-size: {e}"))?;
+    if !out.status.success() {
+        return Err(format!("llvm-size {} failed", elf.display()));
+    }
+    let nums: Vec<u64> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .nth(1)
+        .unwrap_or("")
+        .split_whitespace()
+        .take(3)
+        .filter_map(|n| n.parse().ok())
+        .collect();
+    if nums.len() != 3 {
+        return Err(format!(
+            "llvm-size {}: no text/data/bss line",
+            elf.display()
+        ));
+    }
+    let nm = Command::new("llvm-nm")
+        .arg(elf)
+        .output()
+        .map_err(|e| format!("llvm-nm: {e}"))?;
+    let panic_symbols = String::from_utf8_lossy(&nm.stdout)
+        .lines()
+        .filter(|l| {
+            let l = l.to_ascii_lowercase();
+            l.contains("panic") || l.contains("fmt")
+        })
+        .count();
+    Ok((nums, panic_symbols))
+}
+
+/// [`elf_size`] of a bootloader: its `text data bss`, or an error naming
+/// `label` when panic or formatting symbols are linked in.
+pub fn bootloader_size(elf: &Path, label: &str) -> Result<Vec<u64>, String> {
+    let (nums, panic_symbols) = elf_size(elf)?;
+    if panic_symbols != 0 {
+        return Err(format!(
+            "{label}: {panic_symbols} panic/fmt symbols linked into the bootloader"
+        ));
+    }
+    Ok(nums)
+}
+
 /// `cargo test --lib` of the firmware crate in `dir` (relative to the
 /// checkout) on the host, in one target folder shared by every board: the
 /// crypto and flash crates their tests use are compiled once, not per board.

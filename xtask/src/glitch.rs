@@ -134,7 +134,8 @@ fn campaign(sign_cli: &Path, stride: Option<u32>, with_plain: bool) -> Result<()
         }
     }
     if let Some(plain) = &plain {
-        let (p, a) = (text_size(plain)?, text_size(&armored)?);
+        let text = |elf: &Path| firmware::elf_size(elf).map(|(n, _)| n[0]);
+        let (p, a) = (text(plain)?, text(&armored)?);
         println!(
             "armored cost: .text {p} -> {a} bytes (+{}); boot instructions: see the two \
              `boot instructions` lines above",
@@ -240,20 +241,6 @@ fn ensure_key(sign_cli: &Path, dir: &Path) -> Result<PathBuf, String> {
         )?;
     }
     Ok(dir.join("keystore.rs"))
-}
-
-/// `.text` bytes of an ELF (llvm-size, Berkeley format).
-fn text_size(elf: &Path) -> Result<u64, String> {
-    let out = Command::new("llvm-size")
-        .arg(elf)
-        .output()
-        .map_err(|e| format!("llvm-size: {e}"))?;
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .nth(1)
-        .and_then(|l| l.split_whitespace().next())
-        .and_then(|n| n.parse().ok())
-        .ok_or_else(|| format!("llvm-size {}: no .text size", elf.display()))
 }
 
 /// The synthetic application: a Cortex-M vector table (initial stack

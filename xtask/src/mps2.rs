@@ -495,39 +495,6 @@ const SIZE_OPTIONS: [(&str, &str); 4] = [
     ("+delta", "delta"),
 ];
 
-/// `text data bss` of an ELF (llvm-size), and the count of panic/fmt
-/// symbols linked into it (llvm-nm).
-pub fn elf_size(elf: &Path) -> Result<(Vec<u64>, usize), String> {
-    let out = Command::new("llvm-size")
-        .arg(elf)
-        .output()
-        .map_err(|e| format!("llvm-size: {e}"))?;
-    if !out.status.success() {
-        return Err(format!("llvm-size {} failed", elf.display()));
-    }
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    let nums: Vec<u64> = text
-        .lines()
-        .nth(1)
-        .unwrap_or("")
-        .split_whitespace()
-        .take(3)
-        .filter_map(|n| n.parse().ok())
-        .collect();
-    let nm = Command::new("llvm-nm")
-        .arg(elf)
-        .output()
-        .map_err(|e| format!("llvm-nm: {e}"))?;
-    let panic_symbols = String::from_utf8_lossy(&nm.stdout)
-        .lines()
-        .filter(|l| {
-            let l = l.to_ascii_lowercase();
-            l.contains("panic") || l.contains("fmt")
-        })
-        .count();
-    Ok((nums, panic_symbols))
-}
-
 /// The committed size budgets (`boards/mps2-an385/size-budget.toml`):
 /// `.text` bytes per board (a `[board]` table) and build (`"label" = bytes`,
 /// labels as in the `size` table).
@@ -654,12 +621,7 @@ pub fn size(board: &Board, sign_cli: &Path) -> Result<(), String> {
                 .to_string(),
             ),
         )?;
-        let (nums, panic_symbols) = elf_size(&bootloader_elf(board))?;
-        if panic_symbols != 0 {
-            return Err(format!(
-                "{label}: {panic_symbols} panic/fmt symbols linked into the bootloader"
-            ));
-        }
+        let nums = firmware::bootloader_size(&bootloader_elf(board), &label)?;
         rows.push((label, nums));
     }
     println!(
@@ -734,13 +696,7 @@ fn e2e(board: &Board, sign_cli: &Path, args: &[&str]) -> Result<(), String> {
         .join("target")
         .join(work)
         .join("bootloader.elf");
-    let (nums, panic_symbols) = elf_size(&elf)?;
-    if panic_symbols != 0 {
-        return Err(format!(
-            "{} {label}: {panic_symbols} panic/fmt symbols linked into the bootloader",
-            board.name
-        ));
-    }
+    let nums = firmware::bootloader_size(&elf, &format!("{} {label}", board.name))?;
     check_budgets(board, &[(label, nums.first().copied().unwrap_or(u64::MAX))])
 }
 

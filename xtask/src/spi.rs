@@ -256,38 +256,6 @@ fn ensure_key(sign_cli: &Path, dir: &Path, sign: &str) -> Result<PathBuf, String
     Ok(dir.join("keystore.rs"))
 }
 
-/// `text data bss` of an ELF (llvm-size), and how many panic/fmt symbols
-/// it links (llvm-nm).
-fn elf_size(elf: &Path) -> Result<(Vec<u64>, usize), String> {
-    let out = Command::new("llvm-size")
-        .arg(elf)
-        .output()
-        .map_err(|e| format!("llvm-size: {e}"))?;
-    if !out.status.success() {
-        return Err(format!("llvm-size {} failed", elf.display()));
-    }
-    let nums = String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .nth(1)
-        .unwrap_or("")
-        .split_whitespace()
-        .take(3)
-        .filter_map(|n| n.parse().ok())
-        .collect();
-    let nm = Command::new("llvm-nm")
-        .arg(elf)
-        .output()
-        .map_err(|e| format!("llvm-nm: {e}"))?;
-    let panic_symbols = String::from_utf8_lossy(&nm.stdout)
-        .lines()
-        .filter(|l| {
-            let l = l.to_ascii_lowercase();
-            l.contains("panic") || l.contains("fmt")
-        })
-        .count();
-    Ok((nums, panic_symbols))
-}
-
 fn read(p: &Path) -> Result<Vec<u8>, String> {
     std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()))
 }
@@ -763,17 +731,12 @@ pub fn size(sign_cli: &Path) -> Result<(), String> {
             &format!("build {BOARD_NAME} bootloader ({features})"),
             &mut firmware_build(&tc, BOARD, &features, &keystore),
         )?;
-        let (nums, panic_symbols) = elf_size(&bootloader_elf())?;
-        if panic_symbols != 0 {
-            return Err(format!(
-                "{features}: {panic_symbols} panic/fmt symbols linked into the bootloader"
-            ));
-        }
+        let nums = firmware::bootloader_size(&bootloader_elf(), &features)?;
         let driver = driver_bytes(&bootloader_elf())?;
         // The two size probes of the board crate (src/bin): FMC device
         // with and without the whole driver.
         let probe = |bin: &str| {
-            elf_size(&target_dir().join(TARGET).join("release").join(bin))
+            firmware::elf_size(&target_dir().join(TARGET).join("release").join(bin))
                 .map(|(n, _)| n.first().copied().unwrap_or(0))
         };
         let whole = probe("spi-nor-size")?.saturating_sub(probe("spi-nor-size-base")?);

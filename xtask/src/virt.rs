@@ -247,35 +247,7 @@ pub fn size(sign_cli: &Path) -> Result<(), String> {
             .join("target/board-qemu-virt-aarch64")
             .join(format!("{sign}-sha256"));
         build_in(sign_cli, sign, "sha256", &work)?;
-        let out = Command::new("llvm-size")
-            .arg(bootloader_elf())
-            .output()
-            .map_err(|e| format!("llvm-size: {e}"))?;
-        let text = String::from_utf8_lossy(&out.stdout).into_owned();
-        let nums: Vec<u64> = text
-            .lines()
-            .nth(1)
-            .unwrap_or("")
-            .split_whitespace()
-            .take(3)
-            .filter_map(|n| n.parse().ok())
-            .collect();
-        let nm = Command::new("llvm-nm")
-            .arg(bootloader_elf())
-            .output()
-            .map_err(|e| format!("llvm-nm: {e}"))?;
-        let panic_symbols = String::from_utf8_lossy(&nm.stdout)
-            .lines()
-            .filter(|l| {
-                let l = l.to_ascii_lowercase();
-                l.contains("panic") || l.contains("fmt")
-            })
-            .count();
-        if panic_symbols != 0 {
-            return Err(format!(
-                "{sign}: {panic_symbols} panic/fmt symbols linked into the bootloader"
-            ));
-        }
+        let nums = firmware::bootloader_size(&bootloader_elf(), sign)?;
         rows.push((sign, nums));
     }
     println!(
