@@ -24,7 +24,7 @@ use std::path::Path;
 use std::process::Command;
 
 use crate::mps2::{self, Board};
-use crate::steps::run;
+use crate::util::run;
 
 /// Payload bytes of the benchmark image (wolfBoot's figures use the same).
 pub const PAYLOAD: usize = 102_400;
@@ -97,7 +97,7 @@ fn boot(board: &Board, work: &Path, elf: &Path, flash: &Path) -> Result<(Reading
             "-device",
             &format!("loader,addr={:#x},data=0,data-len=4", TESTCTL + 8),
         ]);
-    println!("==> {}", crate::steps::render(&c));
+    println!("==> {}", crate::util::render(&c));
     let out = c.output().map_err(|e| format!("qemu-system-arm: {e}"))?;
     let text = String::from_utf8_lossy(&out.stdout).replace('\r', "");
     if !out.status.success() {

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::firmware::{self, Toolchain};
-use crate::steps::{root, run};
+use crate::util::{root, run};
 
 /// A real-chip board.
 pub struct Board {

@@ -6,7 +6,7 @@ use wolfboot_board_sim::config::{BOOT_ADDRESS, UPDATE_ADDRESS};
 use wolfboot_board_sim::harness::{Binaries, Device, Run};
 use wolfboot_swap_state_machine::EncryptAlgorithm;
 
-use crate::steps::{build_sim_binaries, cargo, render, root, run, target_dir};
+use crate::util::{build_sim_binaries, cargo, render, root, run, target_dir};
 
 struct Row {
     step: &'static str,
@@ -332,7 +332,7 @@ fn encrypt_arg(args: &[String]) -> Result<Option<EncryptAlgorithm>, String> {
 /// v1 in the factory flash, v2 signed (encrypted, or as a delta image).
 fn sim_device(args: &[String]) -> Result<(Device, PathBuf, Option<PathBuf>), String> {
     let bins = build_sim_binaries()?;
-    let out = crate::steps::target_dir().join("board-sim");
+    let out = crate::util::target_dir().join("board-sim");
     let _ = std::fs::remove_dir_all(&out);
     let mut dev = Device::new(&out, bins)?;
     if let Some(alg) = encrypt_arg(args)? {

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-use crate::steps::root;
+use crate::util::root;
 
 /// How firmware is built on this machine.
 pub enum Toolchain {
@@ -169,7 +169,7 @@ pub fn bootloader_size(elf: &Path, label: &str) -> Result<Vec<u64>, String> {
 /// checkout) on the host, in one target folder shared by every board: the
 /// crypto and flash crates their tests use are compiled once, not per board.
 pub fn host_unit_tests(label: &str, dir: &str) -> Result<(), String> {
-    crate::steps::run(
+    crate::util::run(
         label,
         Command::new("cargo")
             .current_dir(root().join(dir))

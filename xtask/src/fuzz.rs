@@ -21,7 +21,7 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
-use crate::steps::{render, root, run};
+use crate::util::{render, root, run};
 
 /// Seconds per target in `cargo xtask test`.
 pub const SMOKE_SECONDS: u64 = 15;

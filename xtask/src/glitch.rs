@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::firmware;
-use crate::steps::{cargo, root, run, target_dir};
+use crate::util::{cargo, root, run, target_dir};
 
 /// The board, its Rust target and its crate.
 const BOARD: &str = "mps2-an385";

@@ -5,6 +5,7 @@
 
 mod bench;
 mod chips;
+mod commands;
 mod demo;
 mod firmware;
 mod fuzz;
@@ -14,7 +15,7 @@ mod ota;
 mod setup;
 mod simboot;
 mod spi;
-mod steps;
+mod util;
 mod virt;
 
 use std::process::ExitCode;
@@ -71,15 +72,15 @@ fn main() -> ExitCode {
     };
     let rest = &args[1..];
     let result = match cmd.as_str() {
-        "test" => steps::test(rest),
+        "test" => commands::test(rest),
         "demo" => demo::demo(rest),
         "serve" => ota::serve(rest),
-        "build" => steps::build(rest),
+        "build" => commands::build(rest),
         "fuzz" => fuzz::fuzz(rest),
         "glitch" => glitch::glitch(rest),
-        "bench" => steps::bench(rest),
-        "run" => steps::run_board(rest),
-        "size" => steps::size(rest),
+        "bench" => commands::bench(rest),
+        "run" => commands::run_board(rest),
+        "size" => commands::size(rest),
         "help" | "--help" | "-h" => {
             println!("{USAGE}");
             Ok(())

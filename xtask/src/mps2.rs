@@ -10,7 +10,7 @@ use std::process::Command;
 use wolfboot_swap_state_machine::EncryptAlgorithm;
 
 use crate::firmware::{self, Toolchain};
-use crate::steps::{root, run};
+use crate::util::{root, run};
 
 const BOARD: &str = "boards/mps2-an385";
 const APP: &str = "examples/mps2-an385-app";

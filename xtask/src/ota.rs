@@ -9,7 +9,7 @@ use wolfboot_board_sim::config::{CLASSIC_HEADER_SIZE, PARTITION_SIZE, SECTOR_SIZ
 use wolfboot_board_sim::harness::Binaries;
 use wolfboot_sim_ota::harness::{make_pki, OtaBins, OtaDevice, Server};
 
-use crate::steps::{build_sim_binaries, cargo, render, run, target_dir};
+use crate::util::{build_sim_binaries, cargo, render, run, target_dir};
 
 /// Build `sim-ota` small (it is stored in flash, like `sim-app`) with the
 /// device's features only, and check that it fits a partition.

@@ -8,7 +8,7 @@
 
 use std::process::{Command, Stdio};
 
-use crate::steps::run;
+use crate::util::run;
 
 /// Debian packages for the firmware boards: a rustc that builds `core` for
 /// any target with its library source, the bare-metal linker, QEMU (Arm and

@@ -12,7 +12,7 @@ use std::process::Command;
 use wolfboot_board_sim::config::{BOOT_ADDRESS, CLASSIC_HEADER_SIZE as HEADER_SIZE, FLASH_SIZE};
 use wolfboot_board_sim::harness::{Binaries, Device};
 
-use crate::steps::{render, target_dir};
+use crate::util::{render, target_dir};
 
 /// Size of the signed image booted (header included), as in wolfBoot's run.
 const IMAGE_SIZE: usize = 148_352;

@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 use wolfboot_swap_state_machine::EncryptAlgorithm;
 
 use crate::firmware::{self, Toolchain};
-use crate::steps::{root, run};
+use crate::util::{root, run};
 
 /// `--board` name.
 pub const BOARD_NAME: &str = "ast1030-evb";

@@ -7,7 +7,7 @@ use std::process::Command;
 use std::time::Instant;
 
 use crate::firmware::{self, Toolchain};
-use crate::steps::{root, run};
+use crate::util::{root, run};
 
 const BOARD: &str = "boards/qemu-virt-aarch64";
 const APP: &str = "examples/qemu-virt-aarch64-app";
