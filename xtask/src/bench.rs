@@ -231,26 +231,13 @@ fn measure(board: &Board, sign_cli: &Path, sign: &str) -> Result<Row, String> {
     })
 }
 
-fn opt(args: &[String], name: &str) -> Option<String> {
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        if a == name {
-            return it.next().cloned();
-        }
-        if let Some(v) = a.strip_prefix(&format!("{name}=")) {
-            return Some(v.to_string());
-        }
-    }
-    None
-}
-
 fn mega(n: u64) -> String {
     format!("{:.2} M", n as f64 / 1e6)
 }
 
 /// `cargo xtask bench --board mps2-an385|mps2-an386 [--sign ALG]`.
-pub fn mps2(board: &Board, args: &[String], sign_cli: &Path) -> Result<(), String> {
-    let algs: Vec<String> = match opt(args, "--sign") {
+pub fn mps2(board: &Board, sign: Option<&str>, sign_cli: &Path) -> Result<(), String> {
+    let algs: Vec<String> = match sign.map(str::to_string) {
         Some(s) if mps2::ALGORITHMS.contains(&s.as_str()) => vec![s],
         Some(s) => {
             return Err(format!(

@@ -7,6 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use crate::cli::BoardOptions;
 use crate::firmware::{self, Toolchain};
 use crate::util::{root, run};
 
@@ -125,21 +126,6 @@ fn firmware_build(
     c
 }
 
-fn opt(args: &[String], name: &str, default: &str) -> String {
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        if a == name {
-            if let Some(v) = it.next() {
-                return v.clone();
-            }
-        }
-        if let Some(v) = a.strip_prefix(&format!("{name}=")) {
-            return v.to_string();
-        }
-    }
-    default.to_string()
-}
-
 /// Key pair of `sign` in `dir` (made once with our keygen).
 fn ensure_key(sign_cli: &Path, dir: &Path, sign: &str) -> Result<PathBuf, String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
@@ -179,9 +165,9 @@ pub struct Built {
 /// `cargo xtask build --board B [--sign S] [--hash H]`: bootloader and test
 /// application with one fresh key, the application signed as v1 and v2,
 /// a factory image (bootloader + v1 at BOOT) and, for QEMU, `flash.bin`.
-pub fn build(b: &Board, args: &[String], sign_cli: &Path) -> Result<Built, String> {
-    let sign = opt(args, "--sign", "ecc256");
-    let hash = opt(args, "--hash", "sha256");
+pub fn build(b: &Board, o: &BoardOptions, sign_cli: &Path) -> Result<Built, String> {
+    o.only(b.name, &["--sign", "--hash"])?;
+    let (sign, hash) = (o.sign().to_string(), o.hash().to_string());
     if !b.algorithms.contains(&sign.as_str()) {
         return Err(format!(
             "--sign {sign}: the {} bootloader is built with {}",
@@ -193,15 +179,6 @@ pub fn build(b: &Board, args: &[String], sign_cli: &Path) -> Result<Built, Strin
         return Err(format!(
             "--hash {hash}: choose one of {}",
             HASHES.join(", ")
-        ));
-    }
-    if args
-        .iter()
-        .any(|a| a.starts_with("--encrypt") || a == "--delta")
-    {
-        return Err(format!(
-            "{}: encrypted and delta updates are not built for this board",
-            b.name
         ));
     }
     let tc = toolchain(b)?;
@@ -282,7 +259,7 @@ const APP_STAGE: u32 = 16;
 /// `cargo xtask run --board microbit [--sign S] [--hash H]`: under QEMU,
 /// v1 boots, streams v2 (`inbox.bin`) through `UpdateWriter`, triggers it
 /// and resets; the bootloader swaps it in through the NVMC and v2 runs.
-pub fn run_board(b: &Board, args: &[String], sign_cli: &Path) -> Result<(), String> {
+pub fn run_board(b: &Board, o: &BoardOptions, sign_cli: &Path) -> Result<(), String> {
     if b.name != "microbit" {
         return Err(format!(
             "run: QEMU models no flash controller of {}; flash factory.bin with probe-rs \
@@ -290,7 +267,7 @@ pub fn run_board(b: &Board, args: &[String], sign_cli: &Path) -> Result<(), Stri
             b.name, b.dir
         ));
     }
-    let built = build(b, args, sign_cli)?;
+    let built = build(b, o, sign_cli)?;
     std::fs::copy(
         built.work.join("app_v2_signed.bin"),
         built.work.join("inbox.bin"),
@@ -362,7 +339,7 @@ pub fn test(sign_cli: &Path, quick: bool) -> Result<(), String> {
     }
     let mut microbit = None;
     for b in &BOARDS {
-        let built = build(b, &[], sign_cli)?;
+        let built = build(b, &BoardOptions::default(), sign_cli)?;
         if b.name == "microbit" {
             microbit = Some(built);
         }

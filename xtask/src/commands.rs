@@ -4,10 +4,10 @@
 
 use std::path::Path;
 
+use crate::cli::BoardOptions;
 use crate::util::{build_sign_cli, build_sim_binaries, cargo, run, target_dir};
 
-pub fn test(args: &[String]) -> Result<(), String> {
-    let quick = args.iter().any(|a| a == "--quick");
+pub fn test(quick: bool) -> Result<(), String> {
     crate::setup::ensure_prerequisites()?;
     run(
         "format check",
@@ -90,74 +90,55 @@ pub fn test(args: &[String]) -> Result<(), String> {
     Ok(())
 }
 
-fn board_arg(args: &[String]) -> Result<String, String> {
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        if a == "--board" {
-            return it
-                .next()
-                .cloned()
-                .ok_or_else(|| "--board needs a name".to_string());
-        }
-        if let Some(b) = a.strip_prefix("--board=") {
-            return Ok(b.to_string());
-        }
-    }
-    Err("missing --board NAME (boards: sim, mps2-an385, mps2-an386, qemu-virt-aarch64)".into())
-}
+/// The boards `--board` accepts, for error messages.
+const BOARDS: &str = "sim, mps2-an385, mps2-an386, qemu-virt-aarch64, microbit, nrf52840-dk, \
+                      stm32f407-disco, ast1030-evb";
 
-pub fn build(args: &[String]) -> Result<(), String> {
-    let board = board_arg(args)?;
-    match board.as_str() {
-        "sim" => crate::demo::build_sim(args),
+/// `cargo xtask build --board NAME [options]`.
+pub fn build(board: &str, o: &BoardOptions) -> Result<(), String> {
+    match board {
+        "sim" => crate::demo::build_sim(o),
         "mps2-an385" | "mps2-an386" => {
-            let sign_cli = build_sign_cli()?;
-            crate::mps2::build(&mps2_board(&board)?, args, &sign_cli).map(|_| ())
+            crate::mps2::build(&mps2_board(board)?, o, &build_sign_cli()?).map(|_| ())
         }
-        "qemu-virt-aarch64" => crate::virt::build(args, &build_sign_cli()?).map(|_| ()),
-        crate::spi::BOARD_NAME => crate::spi::build(args, &build_sign_cli()?).map(|_| ()),
-        b if crate::chips::board(b).is_some() => {
-            let b = crate::chips::board(b).ok_or("no board")?;
-            crate::chips::build(b, args, &build_sign_cli()?).map(|_| ())
-        }
-        other => Err(format!(
-            "unknown board `{other}` (boards: sim, mps2-an385, mps2-an386, qemu-virt-aarch64)"
-        )),
+        "qemu-virt-aarch64" => crate::virt::build(o, &build_sign_cli()?).map(|_| ()),
+        crate::spi::BOARD_NAME => crate::spi::build(o, &build_sign_cli()?).map(|_| ()),
+        b => match crate::chips::board(b) {
+            Some(chip) => crate::chips::build(chip, o, &build_sign_cli()?).map(|_| ()),
+            None => Err(format!("unknown board `{b}` (boards: {BOARDS})")),
+        },
     }
 }
 
-pub fn run_board(args: &[String]) -> Result<(), String> {
-    match board_arg(args)?.as_str() {
-        b @ ("mps2-an385" | "mps2-an386") => {
-            crate::mps2::run_board(&mps2_board(b)?, args, &build_sign_cli()?)
+/// `cargo xtask run --board NAME [options]`.
+pub fn run_board(board: &str, o: &BoardOptions) -> Result<(), String> {
+    match board {
+        "sim" => crate::demo::run_sim(o),
+        "mps2-an385" | "mps2-an386" => {
+            crate::mps2::run_board(&mps2_board(board)?, o, &build_sign_cli()?)
         }
-        "qemu-virt-aarch64" => crate::virt::run_board(args, &build_sign_cli()?),
-        crate::spi::BOARD_NAME => crate::spi::run_board(args, &build_sign_cli()?),
-        "sim" => crate::demo::run_sim(args),
-        b if crate::chips::board(b).is_some() => {
-            let b = crate::chips::board(b).ok_or("no board")?;
-            crate::chips::run_board(b, args, &build_sign_cli()?)
-        }
-        other => Err(format!(
-            "unknown board `{other}` (boards: sim, mps2-an385, mps2-an386, qemu-virt-aarch64)"
-        )),
+        "qemu-virt-aarch64" => crate::virt::run_board(o, &build_sign_cli()?),
+        crate::spi::BOARD_NAME => crate::spi::run_board(o, &build_sign_cli()?),
+        b => match crate::chips::board(b) {
+            Some(chip) => crate::chips::run_board(chip, o, &build_sign_cli()?),
+            None => Err(format!("unknown board `{b}` (boards: {BOARDS})")),
+        },
     }
 }
 
-pub fn size(args: &[String]) -> Result<(), String> {
-    match board_arg(args)?.as_str() {
-        b @ ("mps2-an385" | "mps2-an386") => {
-            crate::mps2::size(&mps2_board(b)?, &build_sign_cli()?)
-        }
+/// `cargo xtask size --board NAME`.
+pub fn size(board: &str) -> Result<(), String> {
+    match board {
+        "mps2-an385" | "mps2-an386" => crate::mps2::size(&mps2_board(board)?, &build_sign_cli()?),
         "qemu-virt-aarch64" => crate::virt::size(&build_sign_cli()?),
         crate::spi::BOARD_NAME => crate::spi::size(&build_sign_cli()?),
-        b if crate::chips::board(b).is_some() => {
-            let b = crate::chips::board(b).ok_or("no board")?;
-            crate::chips::size(b, &build_sign_cli()?)
-        }
-        other => Err(format!(
-            "size: board `{other}` is not a firmware board (boards: mps2-an385, mps2-an386, qemu-virt-aarch64)"
-        )),
+        b => match crate::chips::board(b) {
+            Some(chip) => crate::chips::size(chip, &build_sign_cli()?),
+            None => Err(format!(
+                "size: `{b}` is not a firmware board (boards: {})",
+                BOARDS.trim_start_matches("sim, ")
+            )),
+        },
     }
 }
 
@@ -165,14 +146,15 @@ fn mps2_board(name: &str) -> Result<crate::mps2::Board, String> {
     crate::mps2::board(name).ok_or_else(|| format!("unknown board `{name}`"))
 }
 
-pub fn bench(args: &[String]) -> Result<(), String> {
-    if let Ok(b) = board_arg(args) {
+/// `cargo xtask bench [--board NAME [--sign ALG]]`.
+pub fn bench(board: Option<&str>, sign: Option<&str>) -> Result<(), String> {
+    if let Some(b) = board {
         if b == "sim" {
             // The host bootloader's boot cost (xtask/src/simboot.rs).
             return crate::simboot::bench(&build_sim_binaries()?);
         }
         // On-chip instruction counts (xtask/src/bench.rs).
-        return crate::bench::mps2(&mps2_board(&b)?, args, &build_sign_cli()?);
+        return crate::bench::mps2(&mps2_board(b)?, sign, &build_sign_cli()?);
     }
     run(
         "verify cost per algorithm (100 KB image)",

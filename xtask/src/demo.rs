@@ -6,6 +6,7 @@ use wolfboot_board_sim::config::{BOOT_ADDRESS, UPDATE_ADDRESS};
 use wolfboot_board_sim::harness::{Binaries, Device, Run};
 use wolfboot_swap_state_machine::EncryptAlgorithm;
 
+use crate::cli::BoardOptions;
 use crate::util::{build_sim_binaries, cargo, render, root, run, target_dir};
 
 struct Row {
@@ -309,38 +310,20 @@ fn delta_chapter(bins: &Binaries, dir: &Path) -> Result<Vec<Row>, String> {
     Ok(s.rows)
 }
 
-/// `--encrypt ALG` among the arguments.
-fn encrypt_arg(args: &[String]) -> Result<Option<EncryptAlgorithm>, String> {
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        let name = match a.strip_prefix("--encrypt=") {
-            Some(v) => v.to_string(),
-            None if a == "--encrypt" => it
-                .next()
-                .cloned()
-                .ok_or("--encrypt needs chacha, aes128 or aes256")?,
-            None => continue,
-        };
-        return EncryptAlgorithm::from_name(&name)
-            .map(Some)
-            .ok_or_else(|| format!("unknown cipher `{name}` (chacha, aes128, aes256)"));
-    }
-    Ok(None)
-}
-
 /// The sim device of `cargo xtask build|run --board sim [--encrypt ALG] [--delta]`:
 /// v1 in the factory flash, v2 signed (encrypted, or as a delta image).
-fn sim_device(args: &[String]) -> Result<(Device, PathBuf, Option<PathBuf>), String> {
+fn sim_device(o: &BoardOptions) -> Result<(Device, PathBuf, Option<PathBuf>), String> {
+    o.only("sim", &["--encrypt", "--delta"])?;
     let bins = build_sim_binaries()?;
     let out = crate::util::target_dir().join("board-sim");
     let _ = std::fs::remove_dir_all(&out);
     let mut dev = Device::new(&out, bins)?;
-    if let Some(alg) = encrypt_arg(args)? {
+    if let Some(alg) = o.cipher()? {
         dev = dev.with_encryption(alg);
     }
     let v1 = dev.sign(1)?;
     dev.factory(&v1, None)?;
-    let update = if args.iter().any(|a| a == "--delta") {
+    let update = if o.delta {
         Some(dev.sign_delta(2, &v1)?)
     } else if dev.encrypt.is_some() {
         Some(dev.deliverable(&dev.sign(2)?))
@@ -351,8 +334,8 @@ fn sim_device(args: &[String]) -> Result<(Device, PathBuf, Option<PathBuf>), Str
 }
 
 /// `cargo xtask build --board sim [--encrypt ALG] [--delta]`.
-pub fn build_sim(args: &[String]) -> Result<(), String> {
-    let (dev, v1, update) = sim_device(args)?;
+pub fn build_sim(o: &BoardOptions) -> Result<(), String> {
+    let (dev, v1, update) = sim_device(o)?;
     println!("sim board built:");
     println!("  bootloader:    {}", dev.bins.bootloader.display());
     println!("  test app:      {}", dev.bins.app.display());
@@ -379,8 +362,8 @@ pub fn build_sim(args: &[String]) -> Result<(), String> {
 
 /// `cargo xtask run --board sim [--encrypt ALG] [--delta]`: boot v1, stage v2
 /// (encrypted or delta when asked), boot v2.
-pub fn run_sim(args: &[String]) -> Result<(), String> {
-    let (dev, _v1, update) = sim_device(args)?;
+pub fn run_sim(o: &BoardOptions) -> Result<(), String> {
+    let (dev, _v1, update) = sim_device(o)?;
     let mut first = vec!["get_version", "get_state"];
     let key = dev.encrypt.map(|alg| dev.encrypt_key(alg));
     if let Some(k) = &key {
@@ -579,8 +562,8 @@ post-quantum chapter: ok (work folder {})",
     Ok(())
 }
 
-pub fn demo(args: &[String]) -> Result<(), String> {
-    if args.iter().any(|a| a == "--pq") {
+pub fn demo(ota: bool, pq_only: bool) -> Result<(), String> {
+    if pq_only {
         // Only the post-quantum chapter.
         let pq = build_sim_pq_binaries()?;
         return pq_chapter(&pq, &root().join("target/demo-pq"));
@@ -589,7 +572,7 @@ pub fn demo(args: &[String]) -> Result<(), String> {
     run_story(&bins, &root().join("target/demo"))?;
     let pq = build_sim_pq_binaries()?;
     pq_chapter(&pq, &root().join("target/demo-pq"))?;
-    if args.iter().any(|a| a == "--ota") {
+    if ota {
         crate::ota::demo(&bins, &root().join("target/demo-ota"))?;
     }
     Ok(())

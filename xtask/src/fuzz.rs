@@ -26,7 +26,7 @@ use crate::util::{render, root, run};
 /// Seconds per target in `cargo xtask test`.
 pub const SMOKE_SECONDS: u64 = 15;
 /// Seconds per target of `cargo xtask fuzz` without `--seconds`.
-const DEFAULT_SECONDS: u64 = 60;
+pub const DEFAULT_SECONDS: u64 = 60;
 
 /// `cargo +nightly fuzz ...` from the repository root, with nothing of the
 /// outer (stable) cargo's environment that would pin another toolchain.
@@ -206,39 +206,8 @@ pub fn smoke() -> Result<(), String> {
     run_targets(&[], SMOKE_SECONDS, Some(1))
 }
 
-/// `cargo xtask fuzz [--target T]... [--seconds N]`.
-pub fn fuzz(args: &[String]) -> Result<(), String> {
-    let mut which = Vec::new();
-    let mut seconds = DEFAULT_SECONDS;
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        let (key, inline) = match a.split_once('=') {
-            Some((k, v)) => (k, Some(v.to_string())),
-            None => (a.as_str(), None),
-        };
-        let mut value = |name: &str| {
-            inline
-                .clone()
-                .or_else(|| it.next().cloned())
-                .ok_or_else(|| format!("{name} needs a value"))
-        };
-        match key {
-            "--target" => which.extend(
-                value("--target")?
-                    .split(',')
-                    .filter(|t| !t.is_empty())
-                    .map(String::from),
-            ),
-            "--seconds" => {
-                let v = value("--seconds")?;
-                seconds = v
-                    .parse()
-                    .ok()
-                    .filter(|s| *s > 0)
-                    .ok_or_else(|| format!("--seconds: `{v}` is not a positive number"))?;
-            }
-            other => return Err(format!("fuzz: unknown option `{other}`")),
-        }
-    }
-    run_targets(&which, seconds, None)
+/// `cargo xtask fuzz [--target T]... [--seconds N]`: `targets` (all when
+/// empty), `seconds` each, random seeds.
+pub fn fuzz(targets: &[String], seconds: u64) -> Result<(), String> {
+    run_targets(targets, seconds, None)
 }

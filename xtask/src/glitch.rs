@@ -39,22 +39,12 @@ const BOOT_SCENARIOS: &str = "boot-bitflip,boot-untrusted";
 const ALL_SCENARIOS: &str = "boot-bitflip,boot-untrusted,update-bitflip";
 
 /// `cargo xtask glitch --board mps2-an385 [--stride N] [--armored-only]`.
-pub fn glitch(args: &[String]) -> Result<(), String> {
-    let board = opt(args, "--board").unwrap_or_default();
+pub fn glitch(board: &str, stride: u32, armored_only: bool) -> Result<(), String> {
     if board != BOARD {
         return Err("glitch: --board mps2-an385 is the board the campaign runs on".into());
     }
-    let stride = match opt(args, "--stride") {
-        Some(s) => s
-            .parse::<u32>()
-            .ok()
-            .filter(|n| *n > 0)
-            .ok_or("--stride needs a positive number")?,
-        None => 1,
-    };
     run("build sign-cli", cargo().args(["build", "-p", "sign-cli"]))?;
     let sign_cli = target_dir().join("debug/sign-cli");
-    let armored_only = args.iter().any(|a| a == "--armored-only");
     campaign(&sign_cli, Some(stride), !armored_only)
 }
 
@@ -260,17 +250,4 @@ fn payload() -> Vec<u8> {
         *b = x as u8;
     }
     p
-}
-
-fn opt(args: &[String], name: &str) -> Option<String> {
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        if a == name {
-            return it.next().cloned();
-        }
-        if let Some(v) = a.strip_prefix(&format!("{name}=")) {
-            return Some(v.to_string());
-        }
-    }
-    None
 }

@@ -9,6 +9,7 @@ use std::process::Command;
 
 use wolfboot_swap_state_machine::EncryptAlgorithm;
 
+use crate::cli::BoardOptions;
 use crate::firmware::{self, Toolchain};
 use crate::util::{root, run};
 
@@ -150,18 +151,6 @@ pub fn work_root(board: &Board) -> PathBuf {
     root().join("target").join(format!("board-{}", board.name))
 }
 
-fn opt(args: &[String], name: &str, default: &str) -> String {
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        if a == name {
-            if let Some(v) = it.next() {
-                return v.clone();
-            }
-        }
-    }
-    default.to_string()
-}
-
 /// Key pair of `sign` in `dir` (made once with our keygen).
 pub fn ensure_key(sign_cli: &Path, dir: &Path, sign: &str) -> Result<PathBuf, String> {
     std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
@@ -188,26 +177,10 @@ struct Updates {
 }
 
 impl Updates {
-    fn from_args(args: &[String]) -> Result<Updates, String> {
-        let mut encrypt = None;
-        let mut it = args.iter();
-        while let Some(a) = it.next() {
-            let name = match a.strip_prefix("--encrypt=") {
-                Some(v) => v.to_string(),
-                None if a == "--encrypt" => it
-                    .next()
-                    .cloned()
-                    .ok_or("--encrypt needs chacha, aes128 or aes256")?,
-                None => continue,
-            };
-            encrypt = Some(
-                EncryptAlgorithm::from_name(&name)
-                    .ok_or_else(|| format!("--encrypt {name}: choose chacha, aes128 or aes256"))?,
-            );
-        }
+    fn from_options(o: &BoardOptions) -> Result<Updates, String> {
         Ok(Updates {
-            encrypt,
-            delta: args.iter().any(|a| a == "--delta"),
+            encrypt: o.cipher()?,
+            delta: o.delta,
         })
     }
 
@@ -305,10 +278,10 @@ pub struct Built {
 }
 
 /// `cargo xtask build --board mps2-an385|mps2-an386 [--sign S] [--hash H] [--encrypt ALG] [--delta]`.
-pub fn build(board: &Board, args: &[String], sign_cli: &Path) -> Result<Built, String> {
-    let sign = opt(args, "--sign", "ecc256");
-    let hash = opt(args, "--hash", "sha256");
-    let updates = Updates::from_args(args)?;
+pub fn build(board: &Board, o: &BoardOptions, sign_cli: &Path) -> Result<Built, String> {
+    o.only(board.name, &["--sign", "--hash", "--encrypt", "--delta"])?;
+    let (sign, hash) = (o.sign().to_string(), o.hash().to_string());
+    let updates = Updates::from_options(o)?;
     if !ALGORITHMS.contains(&sign.as_str()) {
         return Err(format!(
             "--sign {sign}: the {} bootloader supports {}",
@@ -457,8 +430,8 @@ fn qemu(board: &Board, work: &Path, flags: u32, devices: &[String]) -> Command {
 /// streams v2 (encrypted and/or as a diff image) from the update inbox
 /// through `UpdateWriter`, triggers it and resets; the bootloader installs
 /// it and v2 runs, all in one QEMU run.
-pub fn run_board(board: &Board, args: &[String], sign_cli: &Path) -> Result<(), String> {
-    let built = build(board, args, sign_cli)?;
+pub fn run_board(board: &Board, o: &BoardOptions, sign_cli: &Path) -> Result<(), String> {
+    let built = build(board, o, sign_cli)?;
     let mut flags = FILE_BACKED;
     let mut devices = Vec::new();
     if let Some(k) = &built.key {

@@ -197,21 +197,11 @@ pub fn demo(bins: &Binaries, dir: &Path) -> Result<(), String> {
 
 /// `cargo xtask serve [ota-server options]`: a device folder with v1 in
 /// BOOT, v2 published, and the update server in the foreground.
-pub fn serve(args: &[String]) -> Result<(), String> {
+pub fn serve(listen: &str, rest: &[String]) -> Result<(), String> {
     let sim = build_sim_binaries()?;
     let bins = ota_bins(&sim)?;
     let dir = target_dir().join("ota-serve");
     let s = stage(&bins, &dir)?;
-    let mut listen = "127.0.0.1:8443".to_string();
-    let mut rest = Vec::new();
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        if a == "--listen" {
-            listen = it.next().ok_or("--listen needs an address")?.clone();
-        } else {
-            rest.push(a.clone());
-        }
-    }
     println!("\nthe device (v1 in BOOT) updates itself from this server with:");
     println!(
         "  (cd {} && {} -- --server https://{listen} --ca {} update)",
@@ -227,7 +217,7 @@ pub fn serve(args: &[String]) -> Result<(), String> {
         .arg(&s.published)
         .arg("--pki")
         .arg(&s.pki)
-        .args(["--listen", &listen])
-        .args(&rest);
+        .args(["--listen", listen])
+        .args(rest);
     run("ota-server", &mut c)
 }

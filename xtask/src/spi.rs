@@ -19,6 +19,7 @@ use std::time::{Duration, Instant};
 
 use wolfboot_swap_state_machine::EncryptAlgorithm;
 
+use crate::cli::BoardOptions;
 use crate::firmware::{self, Toolchain};
 use crate::util::{root, run};
 
@@ -54,19 +55,6 @@ const RUN_TIMEOUT: Duration = Duration::from_secs(60);
 const ALGORITHMS: [&str; 2] = ["ecc256", "ed25519"];
 /// Ciphers of the UPDATE partition.
 const CIPHERS: [EncryptAlgorithm; 2] = [EncryptAlgorithm::ChaCha20, EncryptAlgorithm::Aes256Ctr];
-
-fn opt(args: &[String], name: &str) -> Option<String> {
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        if a == name {
-            return it.next().cloned();
-        }
-        if let Some(v) = a.strip_prefix(&format!("{name}=")) {
-            return Some(v.to_string());
-        }
-    }
-    None
-}
 
 fn toolchain() -> Result<Toolchain, String> {
     firmware::toolchain(
@@ -126,23 +114,32 @@ impl Built {
 }
 
 /// `cargo xtask build --board ast1030-evb [--sign ecc256|ed25519] [--encrypt chacha|aes256] [--flash MODEL]`.
-pub fn build(args: &[String], sign_cli: &Path) -> Result<Built, String> {
-    let sign = opt(args, "--sign").unwrap_or_else(|| "ecc256".into());
+pub fn build(o: &BoardOptions, sign_cli: &Path) -> Result<Built, String> {
+    o.only(
+        BOARD_NAME,
+        &[
+            "--sign",
+            "--hash",
+            "--encrypt",
+            "--flash",
+            "--e2e",
+            "--cut-stride",
+        ],
+    )?;
+    let sign = o.sign().to_string();
     if !ALGORITHMS.contains(&sign.as_str()) {
         return Err(format!(
             "--sign {sign}: the {BOARD_NAME} board builds with {}",
             ALGORITHMS.join(", ")
         ));
     }
-    if let Some(h) = opt(args, "--hash").filter(|h| h != "sha256") {
+    if o.hash() != "sha256" {
         return Err(format!(
-            "--hash {h}: the {BOARD_NAME} board builds with sha256"
+            "--hash {}: the {BOARD_NAME} board builds with sha256",
+            o.hash()
         ));
     }
-    if args.iter().any(|a| a == "--delta") {
-        return Err(format!("--delta: not offered on {BOARD_NAME}"));
-    }
-    let alg_name = opt(args, "--encrypt").unwrap_or_else(|| "aes256".into());
+    let alg_name = o.encrypt.clone().unwrap_or_else(|| "aes256".into());
     let alg = EncryptAlgorithm::from_name(&alg_name)
         .filter(|a| CIPHERS.contains(a))
         .ok_or_else(|| {
@@ -150,7 +147,7 @@ pub fn build(args: &[String], sign_cli: &Path) -> Result<Built, String> {
                 "--encrypt {alg_name}: {BOARD_NAME} keeps UPDATE encrypted with chacha or aes256"
             )
         })?;
-    let model = opt(args, "--flash").unwrap_or_else(|| DEFAULT_MODEL.into());
+    let model = o.flash.clone().unwrap_or_else(|| DEFAULT_MODEL.into());
     let tc = toolchain()?;
     let work = root()
         .join("target")
@@ -469,18 +466,12 @@ fn print_run(label: &str, out: &RunOut) {
 ///
 /// `--e2e [--cut-stride N]`: instead, the end-to-end test of `cargo xtask
 /// test` for the `--encrypt` cipher (default both), every N-th cut point.
-pub fn run_board(args: &[String], sign_cli: &Path) -> Result<(), String> {
-    if args.iter().any(|a| a == "--e2e") {
-        let stride = match opt(args, "--cut-stride") {
-            Some(n) => n
-                .parse()
-                .map_err(|_| format!("--cut-stride {n}: a number"))?,
-            None => CUT_STRIDE,
-        };
-        let ciphers: Vec<EncryptAlgorithm> = match opt(args, "--encrypt") {
-            Some(name) => vec![EncryptAlgorithm::from_name(&name)
-                .filter(|a| CIPHERS.contains(a))
-                .ok_or_else(|| format!("--encrypt {name}: chacha or aes256"))?],
+pub fn run_board(o: &BoardOptions, sign_cli: &Path) -> Result<(), String> {
+    if o.e2e {
+        let stride = o.cut_stride.unwrap_or(CUT_STRIDE);
+        let ciphers: Vec<EncryptAlgorithm> = match o.cipher()? {
+            Some(alg) if CIPHERS.contains(&alg) => vec![alg],
+            Some(alg) => return Err(format!("--encrypt {}: chacha or aes256", alg.name())),
             None => CIPHERS.to_vec(),
         };
         for alg in ciphers {
@@ -488,7 +479,10 @@ pub fn run_board(args: &[String], sign_cli: &Path) -> Result<(), String> {
         }
         return Ok(());
     }
-    let built = build(args, sign_cli)?;
+    if o.cut_stride.is_some() {
+        return Err("--cut-stride: only with --e2e".into());
+    }
+    let built = build(o, sign_cli)?;
     let rig = Rig::new(&built, "run", spi_size(&built.model)?)?;
     let blocks = plaintext_blocks(&built)?;
     let first = rig.boot(FILE_BACKED | APP_SET_KEY | APP_STAGE, 0)?;
@@ -585,8 +579,11 @@ fn update_until_v2(
 /// The end-to-end test of one cipher: update, rollback, power-cut sweep
 /// (every `stride`-th operation of the update).
 fn e2e(sign_cli: &Path, alg: EncryptAlgorithm, stride: u32) -> Result<(), String> {
-    let args: Vec<String> = ["--encrypt", alg.name()].map(String::from).to_vec();
-    let built = build(&args, sign_cli)?;
+    let options = BoardOptions {
+        encrypt: Some(alg.name().to_string()),
+        ..BoardOptions::default()
+    };
+    let built = build(&options, sign_cli)?;
     let size = spi_size(&built.model)?;
     let blocks = plaintext_blocks(&built)?;
     let started = Instant::now();

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
+use crate::cli::BoardOptions;
 use crate::firmware::{self, Toolchain};
 use crate::util::{root, run};
 
@@ -77,21 +78,6 @@ fn app_elf() -> PathBuf {
     firmware_target_dir()
         .join(TARGET)
         .join("release/qemu-virt-aarch64-app")
-}
-
-fn opt(args: &[String], name: &str, default: &str) -> String {
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        if a == name {
-            if let Some(v) = it.next() {
-                return v.clone();
-            }
-        }
-        if let Some(v) = a.strip_prefix(&format!("{name}=")) {
-            return v.to_string();
-        }
-    }
-    default.to_string()
 }
 
 /// Key pair of `sign` in `dir` (made once with our keygen).
@@ -179,22 +165,14 @@ fn sign_app(
 
 /// `cargo xtask build --board qemu-virt-aarch64 [--sign S] [--hash H]`:
 /// bootloader, test app, signed v1 and the factory flash image.
-pub fn build(args: &[String], sign_cli: &Path) -> Result<PathBuf, String> {
-    if let Some(a) = args
-        .iter()
-        .find(|a| a.starts_with("--encrypt") || *a == "--delta")
-    {
-        return Err(format!(
-            "{a}: not supported on qemu-virt-aarch64 yet (boards with it: sim, mps2-an385)"
-        ));
-    }
-    let sign = opt(args, "--sign", "ecc256");
-    let hash = opt(args, "--hash", "sha256");
+pub fn build(o: &BoardOptions, sign_cli: &Path) -> Result<PathBuf, String> {
+    o.only("qemu-virt-aarch64", &["--sign", "--hash"])?;
+    let (sign, hash) = (o.sign(), o.hash());
     let work = root()
         .join("target/board-qemu-virt-aarch64")
         .join(format!("{sign}-{hash}"));
-    let header_size = build_in(sign_cli, &sign, &hash, &work)?;
-    let v1 = sign_app(sign_cli, &work, &sign, &hash, header_size, 1)?;
+    let header_size = build_in(sign_cli, sign, hash, &work)?;
+    let v1 = sign_app(sign_cli, &work, sign, hash, header_size, 1)?;
     let v1 = std::fs::read(v1).map_err(|e| e.to_string())?;
     let mut flash = vec![0xFFu8; FLASH_SIZE];
     flash
@@ -233,8 +211,8 @@ fn qemu(work: &Path) -> Command {
 }
 
 /// `cargo xtask run --board qemu-virt-aarch64`.
-pub fn run_board(args: &[String], sign_cli: &Path) -> Result<(), String> {
-    let work = build(args, sign_cli)?;
+pub fn run_board(o: &BoardOptions, sign_cli: &Path) -> Result<(), String> {
+    let work = build(o, sign_cli)?;
     run("boot qemu-virt-aarch64 under QEMU", &mut qemu(&work))
 }
 
