@@ -14,11 +14,12 @@
 //!   repeating numbers.
 #![allow(dead_code)]
 
-use std::{env, fs, path::PathBuf};
-
 #[path = "src/memory_map.rs"]
 mod memory_map;
 use memory_map::*;
+use wolfboot_firmware_build::{
+    bootloader_keystore, image_header_size, out_dir, write, write_config,
+};
 
 /// The linker script of a program running from RAM at `origin`: the arm64
 /// `Image` header and the reset code first (see `src/rt.rs`), then code,
@@ -56,76 +57,34 @@ fn linker_script(what: &str, origin: u32, length: u32, stack: u32) -> String {
 }
 
 fn main() {
-    let out = PathBuf::from(env::var_os("OUT_DIR").expect("OUT_DIR"));
-    let header_size: u32 = match env::var("WOLFBOOT_IMAGE_HEADER_SIZE") {
-        Ok(v) => v
-            .trim()
-            .parse()
-            .expect("WOLFBOOT_IMAGE_HEADER_SIZE: a number"),
-        Err(_) => 256,
-    };
+    let out = out_dir();
+    let header_size = image_header_size(256);
     assert!(
-        header_size.is_power_of_two() && (256..=SECTOR_SIZE).contains(&header_size),
-        "WOLFBOOT_IMAGE_HEADER_SIZE must be a power of two from 256 to the sector size"
+        header_size.is_power_of_two() && header_size <= SECTOR_SIZE,
+        "WOLFBOOT_IMAGE_HEADER_SIZE must be a power of two up to the sector size here"
     );
-
-    let boot_dir = out.join("bootloader");
-    fs::create_dir_all(&boot_dir).expect("mkdir");
-    let script = boot_dir.join("link.ld");
-    fs::write(
+    let script = out.join("bootloader/link.ld");
+    write(
         &script,
-        linker_script(
+        &linker_script(
             "wolfboot-rs bootloader on QEMU virt",
             BOOTLOADER_ADDRESS,
             BOOTLOADER_SIZE,
             STACK_SIZE,
         ),
-    )
-    .expect("write link.ld");
-    let app_dir = out.join("application");
-    fs::create_dir_all(&app_dir).expect("mkdir");
-    let app_script = app_dir.join("link.ld");
-    fs::write(
+    );
+    let app_script = out.join("application/link.ld");
+    write(
         &app_script,
-        linker_script(
+        &linker_script(
             "wolfboot-rs application on QEMU virt, run from WOLFBOOT_LOAD_ADDRESS",
             LOAD_ADDRESS,
             APP_RAM_SIZE,
             STACK_SIZE,
         ),
-    )
-    .expect("write application link.ld");
-    fs::write(
-        out.join("config.rs"),
-        format!(
-            "/// wolfBoot's `IMAGE_HEADER_SIZE` (from `WOLFBOOT_IMAGE_HEADER_SIZE` at build time).\n\
-             pub const IMAGE_HEADER_SIZE: u32 = {header_size};\n"
-        ),
-    )
-    .expect("write config.rs");
-
-    // The bootloader's trusted keys: the `keystore.rs` that `sign-cli keygen`
-    // writes. Only the bootloader binary includes it, so the library (and an
-    // application using it) builds without one.
-    let keystore = out.join("keystore.rs");
-    match env::var_os("WOLFBOOT_KEYSTORE_RS") {
-        Some(path) => {
-            fs::copy(&path, &keystore).unwrap_or_else(|e| {
-                panic!(
-                    "WOLFBOOT_KEYSTORE_RS={}: {e}",
-                    PathBuf::from(&path).display()
-                )
-            });
-            println!("cargo:rerun-if-changed={}", PathBuf::from(&path).display());
-        }
-        None => fs::write(
-            &keystore,
-            "compile_error!(\"set WOLFBOOT_KEYSTORE_RS to the keystore.rs written by \
-             `sign-cli keygen` (absolute path)\");\n",
-        )
-        .expect("write keystore.rs"),
-    }
-    println!("cargo:rerun-if-env-changed=WOLFBOOT_KEYSTORE_RS");
+    );
+    write_config(&out, header_size);
+    bootloader_keystore(&out);
 
     println!("cargo:rustc-link-arg-bins=-T{}", script.display());
     // Read by an application's build script as DEP_WOLFBOOT_QEMU_VIRT_AARCH64_<KEY>.
@@ -134,7 +93,6 @@ fn main() {
     println!("cargo:app_ram_size={APP_RAM_SIZE}");
     println!("cargo:stack_size={STACK_SIZE}");
     println!("cargo:image_header_size={header_size}");
-    println!("cargo:rerun-if-env-changed=WOLFBOOT_IMAGE_HEADER_SIZE");
     println!("cargo:rerun-if-changed=src/memory_map.rs");
     println!("cargo:rerun-if-changed=build.rs");
 }
