@@ -1,13 +1,7 @@
 use crate::error::HeaderError;
 use crate::types::{AuthType, DeltaInfo, HashAlgorithm, ImageType};
-use crate::wire::{
-    self, tlv, IMAGE_HEADER_OFFSET, IMAGE_HEADER_SIZE_DEFAULT, IMAGE_HEADER_SIZE_MAX,
-};
-
-fn read_u16(bytes: &[u8], at: usize) -> Option<u16> {
-    let b = bytes.get(at..at.checked_add(2)?)?;
-    Some(u16::from_le_bytes(b.try_into().ok()?))
-}
+use crate::walk::TlvWalk;
+use crate::wire::{self, tlv, IMAGE_HEADER_SIZE_DEFAULT, IMAGE_HEADER_SIZE_MAX};
 
 fn read_u32(bytes: &[u8], at: usize) -> Option<u32> {
     let b = bytes.get(at..at.checked_add(4)?)?;
@@ -33,43 +27,26 @@ pub struct Tlv<'a> {
 /// Iterator over the header fields, walking them exactly as wolfBoot's
 /// `wolfBoot_find_header` does: padding bytes (0xFF) and odd offsets are
 /// skipped, tag 0 ends the list, and a field that would not fit stops the walk.
+/// It is [`TlvWalk`] over the header slice.
 #[derive(Debug, Clone)]
 pub struct Tlvs<'a> {
     header: &'a [u8],
-    pos: usize,
+    walk: TlvWalk,
 }
 
 impl<'a> Iterator for Tlvs<'a> {
     type Item = Tlv<'a>;
 
     fn next(&mut self) -> Option<Tlv<'a>> {
-        let max = self.header.len();
-        loop {
-            if self.pos.checked_add(4)? >= max {
-                return None;
-            }
-            let tag = read_u16(self.header, self.pos)?;
-            if tag == tlv::END {
-                self.pos = max;
-                return None;
-            }
-            let first = *self.header.get(self.pos)?;
-            if first == wire::PADDING || self.pos % 2 == 1 {
-                self.pos += 1;
-                continue;
-            }
-            let len = usize::from(read_u16(self.header, self.pos + 2)?);
-            let budget = max.saturating_sub(IMAGE_HEADER_OFFSET);
-            let end = self.pos + 4 + len;
-            if 4 + len > budget || end > max {
-                self.pos = max;
-                return None;
-            }
-            let value = self.header.get(self.pos + 4..end)?;
-            let offset = self.pos;
-            self.pos = end;
-            return Some(Tlv { tag, offset, value });
-        }
+        // The walk never reads past `header.len()`, so a read error cannot
+        // happen; it would end the iteration.
+        let field = self.walk.next_field(&mut self.header).ok()??;
+        let value = self.header.get(field.value_offset()..field.end())?;
+        Some(Tlv {
+            tag: field.tag,
+            offset: field.offset,
+            value,
+        })
     }
 }
 
@@ -189,7 +166,7 @@ impl<'a> ImageHeader<'a> {
     pub fn tlvs(&self) -> Tlvs<'a> {
         Tlvs {
             header: self.bytes,
-            pos: IMAGE_HEADER_OFFSET,
+            walk: TlvWalk::new(self.bytes.len()),
         }
     }
 

@@ -7,6 +7,8 @@
 //! type, public-key hint, digest, signature and any custom fields.
 //!
 //! * [`wire`]: the numbers of the format, each with its meaning.
+//! * [`walk`]: the TLV walk ([`TlvWalk`]) over any byte reader ([`TlvRead`]),
+//!   in memory or straight from flash: the one lookup every header read uses.
 //! * [`ImageHeader`]: a zero-copy, panic-free view of a header in a byte slice.
 //! * [`Image`]: a header plus the payload it announces.
 //! * [`HeaderBuilder`] (feature `alloc`): lays out a header exactly as
@@ -28,6 +30,7 @@
 #[cfg(feature = "alloc")]
 extern crate alloc;
 
+pub mod walk;
 pub mod wire;
 
 mod error;
@@ -42,6 +45,7 @@ mod builder;
 pub use error::HeaderError;
 pub use header::{DigestField, Image, ImageHeader, Tlv, Tlvs};
 pub use types::{AuthType, DeltaInfo, HashAlgorithm, ImageType};
+pub use walk::{TlvField, TlvRead, TlvWalk};
 
 #[cfg(feature = "alloc")]
 pub use builder::{BuildError, HeaderBuilder, UnsignedHeader};
