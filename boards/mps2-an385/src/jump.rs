@@ -1,36 +1,24 @@
-//! Handing over to the application: check its vector table, point VTOR at
-//! it, load its stack pointer and branch to its reset handler.
+//! Handing over to the application: `wolfboot_mcu_boot::jump` with this
+//! board's rules (VTOR present, 128-byte table alignment on the M3/M4 with up
+//! to 32 interrupts, the stack anywhere in RAM).
 
 use crate::layout::{RAM_BASE, RAM_SIZE};
 
-/// Why the application's vector table was refused.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum JumpError {
-    /// The vector table is not aligned as VTOR requires (128 bytes on the M3
-    /// with up to 32 interrupts).
-    Misaligned(u32),
-    /// The initial stack pointer is not a word-aligned address in RAM
-    /// (the top of RAM included).
-    StackPointer(u32),
-    /// The reset vector is not a Thumb address inside the image.
-    ResetVector(u32),
-}
+pub use wolfboot_mcu_boot::jump::JumpError;
+use wolfboot_mcu_boot::jump::VectorRules;
+
+/// What the application's vector table must satisfy on the AN385/AN386.
+pub const VECTOR_RULES: VectorRules = VectorRules {
+    ram_start: RAM_BASE,
+    ram_end: RAM_BASE + RAM_SIZE,
+    vtor_align: 128,
+    has_vtor: true,
+};
 
 /// Check an application vector table at `vtor` whose first words are `sp`
 /// and `reset`, for an image whose code ends before `code_end`.
 pub fn check_vector_table(vtor: u32, sp: u32, reset: u32, code_end: u32) -> Result<(), JumpError> {
-    if !vtor.is_multiple_of(128) {
-        return Err(JumpError::Misaligned(vtor));
-    }
-    if !sp.is_multiple_of(4) || sp <= RAM_BASE || sp > RAM_BASE + RAM_SIZE {
-        return Err(JumpError::StackPointer(sp));
-    }
-    // Past the two words just read, before the end of the image, Thumb bit set.
-    let entry = reset & !1;
-    if reset & 1 == 0 || entry < vtor + 8 || entry >= code_end {
-        return Err(JumpError::ResetVector(reset));
-    }
-    Ok(())
+    wolfboot_mcu_boot::jump::check_vector_table(&VECTOR_RULES, vtor, sp, reset, code_end)
 }
 
 /// Jump to the application whose vector table is at `vtor` (image start
@@ -38,31 +26,8 @@ pub fn check_vector_table(vtor: u32, sp: u32, reset: u32, code_end: u32) -> Resu
 /// the vector table is refused.
 #[cfg(all(target_arch = "arm", target_os = "none"))]
 pub fn boot(vtor: u32, code_end: u32) -> JumpError {
-    let table = vtor as usize as *const u32;
-    // SAFETY: `vtor` is inside the BOOT partition in code SRAM (the caller
-    // passes BOOT + header), mapped and readable, and not null.
-    let (sp, reset) = unsafe { (table.read_volatile(), table.add(1).read_volatile()) };
-    if let Err(e) = check_vector_table(vtor, sp, reset, code_end) {
-        return e;
-    }
-    cortex_m::interrupt::disable();
-    // SAFETY: SCB is a fixed system peripheral; writing VTOR with a checked,
-    // 128-byte aligned vector table address is what the hand-over requires.
-    // Interrupts are masked, so no exception is taken through a half-set table.
-    unsafe { (*cortex_m::peripheral::SCB::PTR).vtor.write(vtor) };
-    cortex_m::asm::dsb();
-    cortex_m::asm::isb();
-    // PRIMASK back to its reset value: cortex-m-rt's start-up code does not
-    // touch it, and the bootloader enabled no interrupt source in the NVIC.
-    // SAFETY: no critical section is open; the only vector table in use from
-    // here on is the application's.
-    unsafe { cortex_m::interrupt::enable() };
-    // SAFETY: `sp` is a word-aligned address inside RAM and `reset` a Thumb
-    // address inside the image (both checked above; the caller verified the
-    // image). The bootloader's stack is abandoned and never used again.
-    unsafe { cortex_m::asm::bootstrap(sp as *const u32, reset as *const u32) }
+    wolfboot_mcu_boot::jump::boot(&VECTOR_RULES, vtor, code_end)
 }
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -32,7 +32,7 @@ pub mod testctl;
 pub mod verifier;
 
 #[cfg(all(target_arch = "arm", target_os = "none"))]
-pub mod semihost;
+pub use wolfboot_mcu_boot::semihost;
 
 #[cfg(all(feature = "bench", target_arch = "arm", target_os = "none"))]
 pub mod bench;

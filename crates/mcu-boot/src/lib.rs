@@ -8,6 +8,8 @@
 //!   it (with or without VTOR: the Cortex-M0 has none).
 //! * [`nrf_uart`]: the UART of the nRF51 and nRF52 (transmit only).
 //! * [`run`] (target only): verify, decide, report and jump.
+//! * `semihost` (target only): ARM semihosting exit and host files, for
+//!   the QEMU boards' test harnesses.
 #![cfg_attr(not(test), no_std)]
 #![warn(missing_docs)]
 
@@ -18,5 +20,7 @@ pub mod report;
 
 #[cfg(all(target_arch = "arm", target_os = "none"))]
 mod run;
+#[cfg(all(target_arch = "arm", target_os = "none"))]
+pub mod semihost;
 #[cfg(all(target_arch = "arm", target_os = "none"))]
 pub use run::{run, Target};

@@ -2,8 +2,9 @@
 //! exit with a status, and the few file calls the test harness needs.
 //!
 //! Semihosting traps to the debugger (`BKPT 0xAB`); without one, on real
-//! hardware, it faults. The bootloader only calls it when the test control
-//! block asks for it (see `testctl`), and to end a test run.
+//! hardware, it faults. The QEMU boards' bootloaders only call it when their
+//! test control block asks for it (each board's `testctl`), and to end a
+//! test run.
 
 use cortex_m_semihosting::{nr, syscall};
 
@@ -26,6 +27,8 @@ pub fn exit(code: u32) -> ! {
 
 /// Open mode `"r+b"`: read and write an existing binary file.
 pub const MODE_RW_BINARY: usize = nr::open::RW_BINARY;
+/// Open mode `"rb"`: read a binary file.
+pub const MODE_READ_BINARY: usize = nr::open::R_BINARY;
 
 /// A file on the host, open through semihosting.
 #[derive(Debug)]
