@@ -1,7 +1,7 @@
 //! The boot decision and every refusal as console text (the same words on
 //! every board, so test harnesses and people read one format).
 
-use wolfboot_swap_state_machine::{BootAction, BootError, RefuseReason};
+use wolfboot_swap_state_machine::{BootAction, BootError, RefuseReason, VerifyError};
 
 use crate::console::Console;
 
@@ -27,7 +27,7 @@ pub fn print_refusal<C: Console + ?Sized>(con: &mut C, r: &RefuseReason) {
         RefuseReason::NoImage => con.print("no image"),
         RefuseReason::WrongType => con.print("not an application"),
         RefuseReason::TooLarge => con.print("too large"),
-        RefuseReason::Verify(e) => con.print(e.description()),
+        RefuseReason::Verify(e) => con.print(verify_error_str(*e)),
         RefuseReason::NoKey => con.print("no encryption key"),
         RefuseReason::DeltaBaseMismatch => con.print("delta base mismatch"),
         RefuseReason::DeltaUnsupported => con.print("delta not applicable"),
@@ -37,7 +37,20 @@ pub fn print_refusal<C: Console + ?Sized>(con: &mut C, r: &RefuseReason) {
             con.print(" not newer than ");
             con.dec(*current);
         }
-        _ => con.print("refused"),
+    }
+}
+
+/// Short text of an image check failure.
+pub fn verify_error_str(e: VerifyError) -> &'static str {
+    match e {
+        VerifyError::Read => "read error",
+        VerifyError::BadMagic => "no image",
+        VerifyError::MalformedHeader => "malformed header",
+        VerifyError::SizeOutOfRange => "size out of range",
+        VerifyError::IntegrityMismatch => "digest mismatch",
+        VerifyError::SignatureInvalid => "bad signature",
+        VerifyError::UnknownKey => "unknown key",
+        VerifyError::Unsupported => "unsupported algorithm",
     }
 }
 
@@ -46,7 +59,7 @@ pub fn print_boot_error<C: Console + ?Sized>(con: &mut C, e: &BootError) {
     match e {
         BootError::NoBootableImage { boot, fallback } => {
             con.print("boot: no bootable image: BOOT ");
-            con.print(boot.description());
+            con.print(verify_error_str(*boot));
             if let Some(r) = fallback {
                 con.print(", fallback ");
                 print_refusal(con, r);
@@ -62,7 +75,6 @@ pub fn print_boot_error<C: Console + ?Sized>(con: &mut C, e: &BootError) {
 mod tests {
     use super::*;
     use crate::console::tests::Sink;
-    use wolfboot_swap_state_machine::VerifyError;
 
     #[test]
     fn texts() {
@@ -77,13 +89,13 @@ mod tests {
         s.print("|");
         print_action(
             &mut s,
-            &BootAction::UpdateRefused(RefuseReason::Verify(VerifyError::BadSignature)),
+            &BootAction::UpdateRefused(RefuseReason::Verify(VerifyError::SignatureInvalid)),
         );
         s.print("|");
         print_boot_error(
             &mut s,
             &BootError::NoBootableImage {
-                boot: VerifyError::HashMismatch,
+                boot: VerifyError::IntegrityMismatch,
                 fallback: Some(RefuseReason::NoImage),
             },
         );
