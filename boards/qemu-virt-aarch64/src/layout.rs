@@ -4,7 +4,7 @@
 include!("memory_map.rs");
 include!(concat!(env!("OUT_DIR"), "/config.rs"));
 
-use wolfboot_hal_flash::{Device, Partition, PartitionSet};
+use wolfboot_hal_flash::PartitionSet;
 
 const _: () = assert!(SWAP_ADDRESS + SWAP_SIZE <= FLASH_BASE + FLASH_SIZE);
 const _: () = assert!(PARTITION_SIZE.is_multiple_of(SECTOR_SIZE));
@@ -21,20 +21,13 @@ pub const fn device_offset(address: u32) -> u32 {
 
 /// BOOT, UPDATE and SWAP as partitions of the one flash device, with device
 /// offsets.
-pub const PARTITIONS: PartitionSet = PartitionSet {
-    boot: Partition::new(
-        Device::Internal,
-        device_offset(BOOT_ADDRESS),
-        PARTITION_SIZE,
-    ),
-    update: Partition::new(
-        Device::Internal,
-        device_offset(UPDATE_ADDRESS),
-        PARTITION_SIZE,
-    ),
-    swap: Partition::new(Device::Internal, device_offset(SWAP_ADDRESS), SWAP_SIZE),
-    sector_size: SECTOR_SIZE,
-};
+pub const PARTITIONS: PartitionSet = PartitionSet::internal(
+    FLASH_BASE,
+    [BOOT_ADDRESS, UPDATE_ADDRESS, SWAP_ADDRESS],
+    PARTITION_SIZE,
+    SWAP_SIZE,
+    SECTOR_SIZE,
+);
 
 /// Bytes of BOOT an image (header and payload) may occupy: all but the
 /// trailer sector.

@@ -4,7 +4,7 @@
 include!("memory_map.rs");
 include!(concat!(env!("OUT_DIR"), "/config.rs"));
 
-use wolfboot_hal_flash::{Device, Partition, PartitionSet};
+use wolfboot_hal_flash::PartitionSet;
 
 const _: () = assert!(SWAP_ADDRESS + SWAP_SIZE <= CHIP_FLASH_BASE + CHIP_FLASH_SIZE);
 const _: () = assert!(BOOT_ADDRESS == FLASH_BASE && FLASH_SIZE.is_multiple_of(SECTOR_SIZE));
@@ -18,20 +18,13 @@ pub const fn device_offset(address: u32) -> u32 {
 }
 
 /// BOOT, UPDATE and SWAP as partitions of the internal flash window.
-pub const PARTITIONS: PartitionSet = PartitionSet {
-    boot: Partition::new(
-        Device::Internal,
-        device_offset(BOOT_ADDRESS),
-        PARTITION_SIZE,
-    ),
-    update: Partition::new(
-        Device::Internal,
-        device_offset(UPDATE_ADDRESS),
-        PARTITION_SIZE,
-    ),
-    swap: Partition::new(Device::Internal, device_offset(SWAP_ADDRESS), SWAP_SIZE),
-    sector_size: SECTOR_SIZE,
-};
+pub const PARTITIONS: PartitionSet = PartitionSet::internal(
+    FLASH_BASE,
+    [BOOT_ADDRESS, UPDATE_ADDRESS, SWAP_ADDRESS],
+    PARTITION_SIZE,
+    SWAP_SIZE,
+    SECTOR_SIZE,
+);
 
 /// The application's vector-table rules: VTOR with 512-byte granularity.
 pub const VECTOR_RULES: wolfboot_mcu_boot::jump::VectorRules =

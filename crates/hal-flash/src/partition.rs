@@ -291,6 +291,28 @@ pub struct PartitionSet {
 }
 
 impl PartitionSet {
+    /// BOOT, UPDATE and SWAP on the one internal flash device mapped at
+    /// `base`, from their absolute addresses (wolfBoot's
+    /// `WOLFBOOT_PARTITION_BOOT_ADDRESS`, `..._UPDATE_ADDRESS`,
+    /// `..._SWAP_ADDRESS`): the partitions get device offsets. BOOT and
+    /// UPDATE are `partition_size` bytes, SWAP `swap_size` (one sector in a
+    /// valid layout, see [`PartitionSet::validate`]). For use in `const`
+    /// board layouts: an address below `base` fails to compile there.
+    pub const fn internal(
+        base: u32,
+        [boot, update, swap]: [u32; 3],
+        partition_size: u32,
+        swap_size: u32,
+        sector_size: u32,
+    ) -> Self {
+        PartitionSet {
+            boot: Partition::new(Device::Internal, boot - base, partition_size),
+            update: Partition::new(Device::Internal, update - base, partition_size),
+            swap: Partition::new(Device::Internal, swap - base, swap_size),
+            sector_size,
+        }
+    }
+
     /// The partition with identifier `id`.
     pub fn get(&self, id: PartitionId) -> Partition {
         match id {
@@ -350,5 +372,26 @@ impl PartitionSet {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn internal_layouts_take_device_offsets_from_addresses() {
+        const SET: PartitionSet = PartitionSet::internal(
+            0x0800_0000,
+            [0x0802_0000, 0x0808_0000, 0x080E_0000],
+            0x6_0000,
+            0x2_0000,
+            0x2_0000,
+        );
+        assert_eq!(SET.boot, Partition::new(Device::Internal, 0x2_0000, 0x6_0000));
+        assert_eq!(SET.update, Partition::new(Device::Internal, 0x8_0000, 0x6_0000));
+        assert_eq!(SET.swap, Partition::new(Device::Internal, 0xE_0000, 0x2_0000));
+        assert_eq!(SET.sector_size, 0x2_0000);
+        assert_eq!(SET.partition_size(), 0x6_0000);
     }
 }
