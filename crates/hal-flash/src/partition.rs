@@ -388,9 +388,18 @@ mod tests {
             0x2_0000,
             0x2_0000,
         );
-        assert_eq!(SET.boot, Partition::new(Device::Internal, 0x2_0000, 0x6_0000));
-        assert_eq!(SET.update, Partition::new(Device::Internal, 0x8_0000, 0x6_0000));
-        assert_eq!(SET.swap, Partition::new(Device::Internal, 0xE_0000, 0x2_0000));
+        assert_eq!(
+            SET.boot,
+            Partition::new(Device::Internal, 0x2_0000, 0x6_0000)
+        );
+        assert_eq!(
+            SET.update,
+            Partition::new(Device::Internal, 0x8_0000, 0x6_0000)
+        );
+        assert_eq!(
+            SET.swap,
+            Partition::new(Device::Internal, 0xE_0000, 0x2_0000)
+        );
         assert_eq!(SET.sector_size, 0x2_0000);
         assert_eq!(SET.partition_size(), 0x6_0000);
     }
