@@ -319,7 +319,10 @@ pub fn check_booted(rig: &Rig, reg: &Registry, d: &BootDecision) -> Facts {
     );
     assert_eq!(d.image.version, facts.version, "decision version");
     assert_eq!(d.image.payload_size, facts.payload_size, "decision size");
-    assert_eq!(d.image.image_type, facts.image_type, "decision type");
-    assert_eq!(d.image.header_size as usize, HEADER_SIZE, "decision header");
+    assert_eq!(d.image.image_type.0, facts.image_type, "decision type");
+    assert_eq!(d.image.header_size, HEADER_SIZE, "decision header");
+    // The decision carries the verifier's facts: the digest the image
+    // verified with is the one the reference recomputed.
+    assert_eq!(d.image.digest.as_bytes(), &r.digest[..], "decision digest");
     facts
 }

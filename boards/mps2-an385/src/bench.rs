@@ -24,7 +24,7 @@
 //! pattern; [`stack_high_water`], read at the jump, tells how deep the stack
 //! went during the boot (the deepest word no longer holding the pattern).
 
-use wolfboot_image_format::ImageHeader;
+use wolfboot_image_format::{wire::img_type::PART_APP, ImageHeader};
 use wolfboot_verify::{FlashSource, Keystore, VerifyOptions, VerifyPolicy};
 
 use crate::layout::{IMAGE_HEADER_SIZE, PARTITION_SIZE, SECTOR_SIZE};
@@ -132,7 +132,7 @@ pub fn measure_boot_image<F: embedded_storage::nor_flash::ReadNorFlash>(
 ) -> Figures {
     let mut header = [0u8; IMAGE_HEADER_SIZE as usize];
     let mut options = VerifyOptions::new();
-    options.partition_id = Some(1);
+    options.partition_id = Some(PART_APP);
     let len = PARTITION_SIZE - SECTOR_SIZE;
     let t0 = ticks();
     let verified = FlashSource::new(flash, crate::layout::PARTITIONS.boot.offset, len)

@@ -23,7 +23,7 @@ mod firmware {
     #[cfg(feature = "armored")]
     use wolfboot_swap_state_machine::armored::{require_granted, Verdict};
     use wolfboot_swap_state_machine::{
-        BootAction, BootConfig, BootError, Bootloader, RefuseReason, VerifyError,
+        BootAction, BootConfig, BootError, Bootloader, RefuseReason,
     };
 
     #[allow(dead_code)]
@@ -68,7 +68,7 @@ mod firmware {
                 con.dec(decision.image.version);
                 con.println("");
                 #[cfg(not(feature = "armored"))]
-                let entry = layout::BOOT_ADDRESS + decision.image.header_size;
+                let entry = layout::BOOT_ADDRESS + decision.image.header_size as u32;
                 #[cfg(feature = "armored")]
                 let entry = armored_entry(&mut bootloader, first);
                 let end = layout::BOOT_ADDRESS + layout::PARTITION_SIZE - layout::SECTOR_SIZE;
@@ -85,7 +85,7 @@ mod firmware {
             }
             Err(BootError::NoBootableImage { boot, fallback }) => {
                 con.print("boot: no bootable image: BOOT ");
-                con.print(verify_error_str(boot));
+                con.print(boot.description());
                 if let Some(r) = fallback {
                     con.print(", fallback ");
                     print_refusal(&mut con, &r);
@@ -142,7 +142,7 @@ mod firmware {
         let (second, info) = bootloader.confirm_boot();
         require_granted(first, second, fail_loop);
         let Some(info) = info else { fail_loop() };
-        let entry = layout::BOOT_ADDRESS + info.header_size;
+        let entry = layout::BOOT_ADDRESS + info.header_size as u32;
         require_granted(second, first, fail_loop);
         entry
     }
@@ -187,7 +187,7 @@ mod firmware {
             RefuseReason::NoImage => con.print("no image"),
             RefuseReason::WrongType => con.print("not an application"),
             RefuseReason::TooLarge => con.print("too large"),
-            RefuseReason::Verify(e) => con.print(verify_error_str(*e)),
+            RefuseReason::Verify(e) => con.print(e.description()),
             RefuseReason::NoKey => con.print("no encryption key"),
             RefuseReason::DeltaBaseMismatch => con.print("delta base mismatch"),
             RefuseReason::DeltaUnsupported => con.print("delta not applicable"),
@@ -197,19 +197,7 @@ mod firmware {
                 con.print(" not newer than ");
                 con.dec(*current);
             }
-        }
-    }
-
-    fn verify_error_str(e: VerifyError) -> &'static str {
-        match e {
-            VerifyError::Read => "read error",
-            VerifyError::BadMagic => "no image",
-            VerifyError::MalformedHeader => "malformed header",
-            VerifyError::SizeOutOfRange => "size out of range",
-            VerifyError::IntegrityMismatch => "digest mismatch",
-            VerifyError::SignatureInvalid => "bad signature",
-            VerifyError::UnknownKey => "unknown key",
-            VerifyError::Unsupported => "unsupported algorithm",
+            _ => con.print("refused"),
         }
     }
 

@@ -20,7 +20,7 @@ mod firmware {
         TRAILER,
     };
     use wolfboot_swap_state_machine::{
-        BootAction, BootConfig, BootError, Bootloader, RefuseReason, VerifyError,
+        BootAction, BootConfig, BootError, Bootloader, RefuseReason,
     };
 
     #[allow(dead_code)]
@@ -70,7 +70,7 @@ mod firmware {
                 let err = jump::load_and_enter(
                     &mut flash,
                     PARTITIONS.boot,
-                    decision.image.header_size,
+                    decision.image.header_size as u32,
                     decision.image.payload_size,
                 );
                 con.print("boot: not entering the image: ");
@@ -85,7 +85,7 @@ mod firmware {
             }
             Err(BootError::NoBootableImage { boot, fallback }) => {
                 con.print("boot: no bootable image: BOOT ");
-                con.print(verify_error_str(boot));
+                con.print(boot.description());
                 if let Some(r) = fallback {
                     con.print(", fallback ");
                     print_refusal(&mut con, &r);
@@ -138,7 +138,7 @@ mod firmware {
             RefuseReason::NoImage => con.print("no image"),
             RefuseReason::WrongType => con.print("not an application"),
             RefuseReason::TooLarge => con.print("too large"),
-            RefuseReason::Verify(e) => con.print(verify_error_str(*e)),
+            RefuseReason::Verify(e) => con.print(e.description()),
             RefuseReason::NoKey => con.print("no encryption key"),
             RefuseReason::DeltaBaseMismatch => con.print("delta base mismatch"),
             RefuseReason::DeltaUnsupported => con.print("delta not applicable"),
@@ -148,19 +148,7 @@ mod firmware {
                 con.print(" not newer than ");
                 con.dec(*current);
             }
-        }
-    }
-
-    fn verify_error_str(e: VerifyError) -> &'static str {
-        match e {
-            VerifyError::Read => "read error",
-            VerifyError::BadMagic => "no image",
-            VerifyError::MalformedHeader => "malformed header",
-            VerifyError::SizeOutOfRange => "size out of range",
-            VerifyError::IntegrityMismatch => "digest mismatch",
-            VerifyError::SignatureInvalid => "bad signature",
-            VerifyError::UnknownKey => "unknown key",
-            VerifyError::Unsupported => "unsupported algorithm",
+            _ => con.print("refused"),
         }
     }
 

@@ -1,5 +1,5 @@
 use wolfboot_hal_flash::{FlashSet, PartitionId, PartitionSet};
-use wolfboot_image_format::{wire, ImageHeader, ImageType};
+use wolfboot_image_format::{ImageHeader, ImageType};
 use wolfboot_swap_state_machine::{app, PartitionState, PartitionTrailer, TrailerConfig};
 
 use crate::error::Error;
@@ -231,6 +231,3 @@ impl<S: FlashSet, const HEADER_SIZE: usize> WolfBoot<S, HEADER_SIZE> {
         secret.load(&mut self.flash, &self.config.layout, key, nonce)
     }
 }
-
-/// wolfBoot's partition id of application images.
-pub(crate) const APP_PARTITION_ID: u8 = wire::img_type::PART_APP;

@@ -31,13 +31,14 @@ use embedded_storage_async::nor_flash::{NorFlash, NorFlashError};
 use wolfboot_hal_flash::{
     Device, FlashFault, FlashSet, Geometry, NorFlashErrorKind, Partition, PartitionId,
 };
+use wolfboot_image_format::wire::img_type::PART_APP;
 use wolfboot_image_format::{ImageHeader, ImageType};
 use wolfboot_swap_state_machine::{app, PartitionState, PartitionTrailer, TrailerError};
 use wolfboot_verify::{
     verify_image, ImageSource, Keystore, SourceError, VerifiedImage, VerifyOptions,
 };
 
-use crate::api::{WolfBootConfig, APP_PARTITION_ID};
+use crate::api::WolfBootConfig;
 use crate::error::{Error, UpdateError};
 use crate::intake::Intake;
 use crate::policy::VersionPolicy;
@@ -326,7 +327,7 @@ impl<'w, F: NorFlash, const H: usize, const W: usize> AsyncUpdateWriter<'w, F, H
         self.flush(true).await?;
         let mut header = [0u8; H];
         let opts = VerifyOptions {
-            partition_id: Some(APP_PARTITION_ID),
+            partition_id: Some(PART_APP),
             max_image_size: Some(self.intake.limit),
             ..VerifyOptions::new()
         };

@@ -1,13 +1,13 @@
 use wolfboot_encrypt::{Algorithm, Cipher};
 use wolfboot_hal_flash::{FlashSet, Partition, PartitionId};
-use wolfboot_swap_state_machine::PartitionState;
+use wolfboot_image_format::wire::img_type::PART_APP;
+use wolfboot_swap_state_machine::{PartitionReader, PartitionState};
 use wolfboot_verify::{verify_image, Keystore, VerifiedImage, VerifyOptions};
 
-use crate::api::{WolfBoot, APP_PARTITION_ID};
+use crate::api::WolfBoot;
 use crate::error::{Error, UpdateError};
 use crate::intake::Intake;
 use crate::policy::VersionPolicy;
-use crate::source::PartitionSource;
 
 /// Streams an image, arriving in chunks of any size, into UPDATE.
 ///
@@ -153,13 +153,13 @@ impl<'w, S: FlashSet, const H: usize> UpdateWriter<'w, S, H> {
         self.flush(true)?;
         let mut header = [0u8; H];
         let opts = VerifyOptions {
-            partition_id: Some(APP_PARTITION_ID),
+            partition_id: Some(PART_APP),
             max_image_size: Some(self.intake.limit),
             ..VerifyOptions::new()
         };
         let part = self.part;
         let image = {
-            let mut source = PartitionSource::new(self.wb.flash_mut(), part, expected)
+            let mut source = PartitionReader::with_len(self.wb.flash_mut(), part, expected)
                 .decrypting(self.cipher.as_mut());
             verify_image(&mut source, &mut header, keystore, &opts).map_err(UpdateError::Verify)?
         };

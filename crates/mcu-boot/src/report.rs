@@ -1,7 +1,7 @@
 //! The boot decision and every refusal as console text (the same words on
 //! every board, so test harnesses and people read one format).
 
-use wolfboot_swap_state_machine::{BootAction, BootError, RefuseReason, VerifyError};
+use wolfboot_swap_state_machine::{BootAction, BootError, RefuseReason};
 
 use crate::console::Console;
 
@@ -27,7 +27,7 @@ pub fn print_refusal<C: Console + ?Sized>(con: &mut C, r: &RefuseReason) {
         RefuseReason::NoImage => con.print("no image"),
         RefuseReason::WrongType => con.print("not an application"),
         RefuseReason::TooLarge => con.print("too large"),
-        RefuseReason::Verify(e) => con.print(verify_error_str(*e)),
+        RefuseReason::Verify(e) => con.print(e.description()),
         RefuseReason::NoKey => con.print("no encryption key"),
         RefuseReason::DeltaBaseMismatch => con.print("delta base mismatch"),
         RefuseReason::DeltaUnsupported => con.print("delta not applicable"),
@@ -37,20 +37,7 @@ pub fn print_refusal<C: Console + ?Sized>(con: &mut C, r: &RefuseReason) {
             con.print(" not newer than ");
             con.dec(*current);
         }
-    }
-}
-
-/// Short text of an image check failure.
-pub fn verify_error_str(e: VerifyError) -> &'static str {
-    match e {
-        VerifyError::Read => "read error",
-        VerifyError::BadMagic => "no image",
-        VerifyError::MalformedHeader => "malformed header",
-        VerifyError::SizeOutOfRange => "size out of range",
-        VerifyError::IntegrityMismatch => "digest mismatch",
-        VerifyError::SignatureInvalid => "bad signature",
-        VerifyError::UnknownKey => "unknown key",
-        VerifyError::Unsupported => "unsupported algorithm",
+        _ => con.print("refused"),
     }
 }
 
@@ -59,7 +46,7 @@ pub fn print_boot_error<C: Console + ?Sized>(con: &mut C, e: &BootError) {
     match e {
         BootError::NoBootableImage { boot, fallback } => {
             con.print("boot: no bootable image: BOOT ");
-            con.print(verify_error_str(*boot));
+            con.print(boot.description());
             if let Some(r) = fallback {
                 con.print(", fallback ");
                 print_refusal(con, r);
@@ -75,6 +62,7 @@ pub fn print_boot_error<C: Console + ?Sized>(con: &mut C, e: &BootError) {
 mod tests {
     use super::*;
     use crate::console::tests::Sink;
+    use wolfboot_swap_state_machine::VerifyError;
 
     #[test]
     fn texts() {
@@ -89,13 +77,13 @@ mod tests {
         s.print("|");
         print_action(
             &mut s,
-            &BootAction::UpdateRefused(RefuseReason::Verify(VerifyError::SignatureInvalid)),
+            &BootAction::UpdateRefused(RefuseReason::Verify(VerifyError::BadSignature)),
         );
         s.print("|");
         print_boot_error(
             &mut s,
             &BootError::NoBootableImage {
-                boot: VerifyError::IntegrityMismatch,
+                boot: VerifyError::HashMismatch,
                 fallback: Some(RefuseReason::NoImage),
             },
         );

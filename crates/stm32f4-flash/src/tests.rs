@@ -431,9 +431,10 @@ mod swap {
     use super::*;
     use wolfboot_hal_flash::{Device, Partition, PartitionSet, SingleFlash};
     use wolfboot_swap_state_machine::{
-        BootAction, BootConfig, Bootloader, ImageInfo, ImageSource, ImageVerifier, PartitionId,
+        BootAction, BootConfig, Bootloader, ImageSource, ImageVerifier, PartitionId, VerifiedImage,
         VerifyError,
     };
+    use wolfboot_verify::{Digest, HashAlgorithm, ImageType};
 
     const HDR: u32 = 512;
 
@@ -447,21 +448,25 @@ mod swap {
             &mut self,
             _part: PartitionId,
             img: &mut dyn ImageSource,
-        ) -> Result<ImageInfo, VerifyError> {
+        ) -> Result<VerifiedImage, VerifyError> {
             let mut h = [0u8; 24];
-            img.read(0, &mut h)?;
+            img.read_at(0, &mut h)?;
             if h[..4] != *b"WOLF" {
                 return Err(VerifyError::BadMagic);
             }
             let size = u32::from_le_bytes([h[4], h[5], h[6], h[7]]);
-            if size > img.size().saturating_sub(HDR) {
-                return Err(VerifyError::SizeOutOfRange);
+            if size > img.len().saturating_sub(HDR) {
+                return Err(VerifyError::TooLarge);
             }
-            Ok(ImageInfo {
+            Ok(VerifiedImage {
                 version: u32::from_le_bytes([h[12], h[13], h[14], h[15]]),
+                image_type: ImageType(u16::from_le_bytes([h[20], h[21]])),
+                header_size: HDR as usize,
                 payload_size: size,
-                header_size: HDR,
-                image_type: u16::from_le_bytes([h[20], h[21]]),
+                // Not computed: the flash path is under test.
+                digest: Digest::from_slice(HashAlgorithm::Sha256, &[0; 32]).unwrap(),
+                key_slot: None,
+                secondary: None,
             })
         }
     }

@@ -32,7 +32,9 @@ use core::hint::black_box;
 use wolfboot_hal_flash::{FlashSet, PartitionId};
 
 use crate::boot::Bootloader;
-use crate::image::{ImageInfo, ImageVerifier};
+use wolfboot_verify::VerifiedImage;
+
+use crate::image::ImageVerifier;
 
 /// Bit pattern of a granted decision.
 const GRANTED: u32 = 0x5AC3_3CA5;
@@ -86,7 +88,7 @@ impl<S: FlashSet, V: ImageVerifier> Bootloader<S, V> {
     /// to it: a second, independent verification (header, digest of the
     /// bytes that will run, signature). Returns the verdict and, when
     /// granted, the image facts to take the entry point from.
-    pub fn confirm_boot(&mut self) -> (Verdict, Option<ImageInfo>) {
+    pub fn confirm_boot(&mut self) -> (Verdict, Option<VerifiedImage>) {
         match self.verify_part(PartitionId::Boot) {
             Ok(Ok(info)) => (Verdict::GRANTED, Some(info)),
             _ => (Verdict::DENIED, None),

@@ -9,13 +9,11 @@ use wolfboot_hal_flash::{
 
 use wolfboot_encrypt::{is_blank_key, Algorithm, Cipher, MAX_KEY_LEN, MAX_NONCE_LEN};
 
-use crate::constants::{
-    DEFAULT_IMAGE_HEADER_SIZE, HDR_IMG_TYPE_APP, HDR_IMG_TYPE_DIFF, HDR_IMG_TYPE_DIFF_MASK,
-    HDR_IMG_TYPE_PART_MASK, WOLFBOOT_MAGIC_TRAIL,
-};
-use crate::image::{
-    read_header, HeaderFacts, ImageInfo, ImageVerifier, PartBytes, PartitionReader, VerifyError,
-};
+use wolfboot_image_format::wire::{self, img_type::PART_APP};
+use wolfboot_verify::{SourceError, VerifiedImage, VerifyError};
+
+use crate::constants::WOLFBOOT_MAGIC_TRAIL;
+use crate::image::{HeaderFacts, ImageVerifier, PartitionReader};
 use crate::trailer::{
     PartitionState, PartitionTrailer, SectorFlag, TrailerConfig, TrailerError, MAX_WRITE_SIZE,
 };
@@ -49,7 +47,7 @@ impl Default for BootConfig {
     fn default() -> Self {
         BootConfig {
             trailer: TrailerConfig::default(),
-            header_size: DEFAULT_IMAGE_HEADER_SIZE,
+            header_size: wire::IMAGE_HEADER_SIZE_DEFAULT as u32,
             allow_downgrade: false,
             disable_backup: false,
             encryption: None,
@@ -59,6 +57,7 @@ impl Default for BootConfig {
 
 /// Why an update (or fallback) was not installed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum RefuseReason {
     /// No image header in UPDATE.
     NoImage,
@@ -128,7 +127,7 @@ pub enum BootAction {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BootDecision {
     /// The image in BOOT, verified in place after every flash change.
-    pub image: ImageInfo,
+    pub image: VerifiedImage,
     /// BOOT's trailer state at decision time.
     pub boot_state: Option<PartitionState>,
     /// What was done.
@@ -137,6 +136,7 @@ pub struct BootDecision {
 
 /// Why no boot decision could be made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum BootError {
     /// A flash operation failed (power loss included); run again after reset.
     Flash(FlashFault),
@@ -408,7 +408,7 @@ impl<S: FlashSet, V: ImageVerifier> Bootloader<S, V> {
 
     fn decision(
         &mut self,
-        image: ImageInfo,
+        image: VerifiedImage,
         action: BootAction,
     ) -> Result<BootDecision, BootError> {
         Ok(BootDecision {
@@ -425,54 +425,62 @@ impl<S: FlashSet, V: ImageVerifier> Bootloader<S, V> {
         psize.saturating_sub(reserved_len(&self.config, psize, self.sector_size()))
     }
 
-    /// Verify the image in `part`; outer error for flash faults, inner for a bad image.
+    /// Verify the image in `part`; outer error for flash faults, inner for a
+    /// bad image. Only application images are accepted, whatever the
+    /// verifier's options.
     pub(crate) fn verify_part(
         &mut self,
         part: PartitionId,
-    ) -> Result<Result<ImageInfo, VerifyError>, BootError> {
+    ) -> Result<Result<VerifiedImage, VerifyError>, BootError> {
         let area = self.image_area();
-        let mut reader = PartitionReader::with_len(&mut self.flash, self.layout.get(part), area);
-        if part == PartitionId::Update && self.config.encryption.is_some() {
-            match self.cipher.as_mut() {
-                Some(c) => reader = reader.decrypting(c),
-                None => return Ok(Err(VerifyError::Read)),
-            }
+        let encrypted = part == PartitionId::Update && self.config.encryption.is_some();
+        if encrypted && self.cipher.is_none() {
+            // Not a byte of UPDATE is readable without its key (`update`
+            // refuses with `NoKey` before it gets here).
+            return Ok(Err(VerifyError::Source(SourceError::OutOfBounds)));
         }
+        let cipher = if encrypted {
+            self.cipher.as_mut()
+        } else {
+            None
+        };
+        let mut reader = PartitionReader::with_len(&mut self.flash, self.layout.get(part), area)
+            .decrypting(cipher);
         let r = self.verifier.verify(part, &mut reader);
         if let Some(f) = reader.fault() {
             return Err(BootError::Flash(f));
         }
-        Ok(r.and_then(|info| {
-            if info.image_type & HDR_IMG_TYPE_PART_MASK == HDR_IMG_TYPE_APP {
-                Ok(info)
-            } else {
-                Err(VerifyError::Unsupported)
+        if let Ok(image) = &r {
+            let found = image.image_type.partition_id();
+            if found != PART_APP {
+                return Ok(Err(VerifyError::WrongPartition {
+                    expected: PART_APP,
+                    found,
+                }));
             }
-        }))
+        }
+        Ok(r)
     }
 
-    fn verify_boot(&mut self) -> Result<Result<ImageInfo, VerifyError>, BootError> {
+    fn verify_boot(&mut self) -> Result<Result<VerifiedImage, VerifyError>, BootError> {
         self.verify_part(PartitionId::Boot)
     }
 
+    /// Unverified header facts of the image in `part`.
     pub(crate) fn header(&mut self, part: PartitionId) -> Result<Option<HeaderFacts>, BootError> {
         let header_size = self.config.header_size;
-        let mut bytes = self.bytes(part);
-        Ok(read_header(&mut bytes, header_size)?)
+        let size = self.layout.get(part).size;
+        Ok(self.reader(part, size).header_facts(header_size)?)
     }
 
-    /// Byte access to `part`, decrypting UPDATE in encrypted builds.
-    pub(crate) fn bytes(&mut self, part: PartitionId) -> PartBytes<'_, S> {
+    /// The first `len` bytes of `part`, decrypting UPDATE in encrypted builds.
+    pub(crate) fn reader(&mut self, part: PartitionId, len: u32) -> PartitionReader<'_, S> {
         let cipher = if part == PartitionId::Update && self.config.encryption.is_some() {
             self.cipher.as_mut()
         } else {
             None
         };
-        PartBytes {
-            set: &mut self.flash,
-            part: self.layout.get(part),
-            cipher,
-        }
+        PartitionReader::with_len(&mut self.flash, self.layout.get(part), len).decrypting(cipher)
     }
 
     /// `transfer` in encrypted builds, [`Transfer::Raw`] otherwise.
@@ -673,8 +681,7 @@ impl<S: FlashSet, V: ImageVerifier> Bootloader<S, V> {
         // DISABLE_BACKUP records no progress when copying a full image: a
         // sector flag past NEW is garbage there, never a copy to resume
         // without verifying (delta patching records its progress in any mode).
-        let is_diff =
-            update_h.is_some_and(|h| h.image_type & HDR_IMG_TYPE_DIFF_MASK == HDR_IMG_TYPE_DIFF);
+        let is_diff = update_h.is_some_and(|h| h.image_type.is_diff());
         let fresh = flag0 == SectorFlag::New || (self.config.disable_backup && !is_diff);
 
         let mut total = total_size(boot_h, update_h, hdr);
@@ -685,7 +692,7 @@ impl<S: FlashSet, V: ImageVerifier> Bootloader<S, V> {
             let Some(uh) = update_h else {
                 return Ok(UpdateOutcome::Refused(RefuseReason::NoImage));
             };
-            if uh.image_type & HDR_IMG_TYPE_PART_MASK != HDR_IMG_TYPE_APP {
+            if uh.image_type.partition_id() != PART_APP {
                 return Ok(UpdateOutcome::Refused(RefuseReason::WrongType));
             }
             let max_update = psize.saturating_sub(hdr).saturating_sub(reserved);
@@ -705,7 +712,7 @@ impl<S: FlashSet, V: ImageVerifier> Bootloader<S, V> {
             }
         }
         if let Some(uh) = update_h {
-            if uh.image_type & HDR_IMG_TYPE_DIFF_MASK == HDR_IMG_TYPE_DIFF {
+            if uh.image_type.is_diff() {
                 return self.delta(mode, fresh, boot_h, uh);
             }
         }

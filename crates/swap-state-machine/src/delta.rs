@@ -20,13 +20,10 @@
 use wolfboot_delta::{PatchIo, Patcher};
 use wolfboot_encrypt::Cipher;
 use wolfboot_hal_flash::{FlashFault, FlashSet, Partition, PartitionError, PartitionId};
+use wolfboot_image_format::wire::tlv;
 
 use crate::boot::{Bootloader, Mode, RefuseReason, Transfer, UpdateOutcome, CHUNK};
-use crate::constants::{
-    HDR_IMG_DELTA_BASE, HDR_IMG_DELTA_BASE_HASH, HDR_IMG_DELTA_INVERSE, HDR_IMG_DELTA_INVERSE_SIZE,
-    HDR_IMG_DELTA_SIZE, HDR_SHA256, HDR_SHA384, HDR_SHA3_384,
-};
-use crate::image::{find_tlv, find_tlv_u32, HeaderFacts, ImageVerifier};
+use crate::image::{HeaderFacts, ImageVerifier};
 use crate::trailer::SectorFlag;
 use crate::BootError;
 
@@ -98,14 +95,16 @@ enum PatchStop {
 impl<S: FlashSet, V: ImageVerifier> Bootloader<S, V> {
     fn delta_fields(&mut self) -> Result<Option<DeltaFields>, BootError> {
         let hdr = self.config.header_size;
-        let mut b = self.bytes(PartitionId::Update);
-        let base_version = find_tlv_u32(&mut b, hdr, HDR_IMG_DELTA_BASE)?;
-        let patch_len = find_tlv_u32(&mut b, hdr, HDR_IMG_DELTA_SIZE)?;
-        let inverse_offset = find_tlv_u32(&mut b, hdr, HDR_IMG_DELTA_INVERSE)?;
-        let inverse_len = find_tlv_u32(&mut b, hdr, HDR_IMG_DELTA_INVERSE_SIZE)?;
+        let size = self.layout.update.size;
+        let mut r = self.reader(PartitionId::Update, size);
+        let base_version = r.find_tlv_u32(hdr, tlv::DELTA_BASE)?;
+        let patch_len = r.find_tlv_u32(hdr, tlv::DELTA_SIZE)?;
+        let inverse_offset = r.find_tlv_u32(hdr, tlv::DELTA_INVERSE)?;
+        let inverse_len = r.find_tlv_u32(hdr, tlv::DELTA_INVERSE_SIZE)?;
         let mut base_hash = [0u8; MAX_DIGEST];
-        let base_hash_len =
-            find_tlv(&mut b, hdr, HDR_IMG_DELTA_BASE_HASH, &mut base_hash)?.unwrap_or(0);
+        let base_hash_len = r
+            .find_tlv(hdr, tlv::DELTA_BASE_HASH, &mut base_hash)?
+            .unwrap_or(0) as u32;
         Ok(
             match (base_version, patch_len, inverse_offset, inverse_len) {
                 (Some(base_version), Some(patch_len), Some(inverse_offset), Some(inverse_len)) => {
@@ -128,15 +127,16 @@ impl<S: FlashSet, V: ImageVerifier> Bootloader<S, V> {
     fn boot_digest_is(&mut self, expected: &[u8]) -> Result<bool, BootError> {
         let hdr = self.config.header_size;
         let tags: &[u16] = match expected.len() {
-            32 => &[HDR_SHA256],
-            48 => &[HDR_SHA384, HDR_SHA3_384],
+            32 => &[tlv::SHA256],
+            48 => &[tlv::SHA384, tlv::SHA3_384],
             _ => &[],
         };
-        let mut b = self.bytes(PartitionId::Boot);
+        let size = self.layout.boot.size;
+        let mut r = self.reader(PartitionId::Boot, size);
         for &tag in tags {
             let mut d = [0u8; MAX_DIGEST];
-            if let Some(len) = find_tlv(&mut b, hdr, tag, &mut d)? {
-                if len as usize == expected.len() && d.get(..expected.len()) == Some(expected) {
+            if let Some(len) = r.find_tlv(hdr, tag, &mut d)? {
+                if len == expected.len() && d.get(..expected.len()) == Some(expected) {
                     return Ok(true);
                 }
             }

@@ -1,20 +1,25 @@
 //! wolfBoot-compatible partition trailer and power-fail-safe swap update.
 //!
-//! * [`constants`] — wolfBoot's numbers (magics, states, sector flags, TLVs).
+//! * [`constants`] — wolfBoot's trailer numbers (magic, states, sector
+//!   flags, layout); the image's own numbers are
+//!   [`wolfboot_image_format::wire`].
 //! * [`trailer`] — [`PartitionTrailer`]: magic, [`PartitionState`] and
 //!   per-sector [`SectorFlag`] nibbles at the end of BOOT / UPDATE, byte for
 //!   byte as wolfBoot writes them, including `NVM_FLASH_WRITEONCE` (two
 //!   redundant trailer sectors) and `WOLFBOOT_FLAGS_INVERT` ([`TrailerConfig`]).
-//! * [`image`] — the [`ImageVerifier`] contract and [`ImageInfo`].
+//! * [`image`] — the [`ImageVerifier`] contract and [`PartitionReader`], the
+//!   one reader of partitions (decrypting encrypted UPDATE). Images are
+//!   described with `wolfboot-verify`'s types, re-exported here:
+//!   [`ImageSource`], [`VerifiedImage`], [`VerifyError`].
 //! * [`boot`] — [`Bootloader::boot`]: the reset-time decision (resume,
 //!   rollback, install, emergency fallback) and the three-way swap through SWAP.
 //! * `delta` (feature `delta`) — applying wolfBoot delta images in place,
 //!   forward on install and inverse on rollback.
 //! * [`app`] — application-side operations (trigger, success, states) for
 //!   `libwolfboot-rs`.
-//! * `verifier` (feature `verify`) — `KeystoreVerifier`, the
-//!   [`ImageVerifier`] backed by `wolfboot-verify` and a keystore: what
-//!   boards use as the bootloader's verifier.
+//! * [`verifier`] — [`KeystoreVerifier`], the [`ImageVerifier`] backed by
+//!   `wolfboot-verify` and a keystore: what boards use as the bootloader's
+//!   verifier (algorithms are `wolfboot-verify` features).
 //! * `opcount` (feature `opcount`) — flash operation figures.
 //! * `armored` (feature `armored`) — fault-injection hardening primitives
 //!   for the boot decision (see `cargo xtask glitch`).
@@ -94,13 +99,12 @@ pub mod image;
 #[cfg(feature = "opcount")]
 pub mod opcount;
 pub mod trailer;
-#[cfg(feature = "verify")]
 pub mod verifier;
 
 pub use boot::{BootAction, BootConfig, BootDecision, BootError, Bootloader, RefuseReason};
-pub use image::{ImageInfo, ImageSource, ImageVerifier, PartitionReader, VerifyError};
+pub use image::{ImageVerifier, PartitionReader};
 pub use trailer::{PartitionState, PartitionTrailer, SectorFlag, TrailerConfig, TrailerError};
-#[cfg(feature = "verify")]
 pub use verifier::KeystoreVerifier;
 pub use wolfboot_encrypt::Algorithm as EncryptAlgorithm;
 pub use wolfboot_hal_flash::{Device, FlashFault, FlashSet, Partition, PartitionId, PartitionSet};
+pub use wolfboot_verify::{ImageSource, SourceError, VerifiedImage, VerifyError};

@@ -12,8 +12,11 @@ use wolfboot_hal_flash::{
 };
 
 use crate::boot::{BootAction, BootConfig, Bootloader};
-use crate::constants::{HDR_IMG_TYPE, HDR_VERSION, WOLFBOOT_MAGIC};
-use crate::image::{ImageInfo, ImageSource, ImageVerifier, VerifyError};
+use wolfboot_image_format::wire::{tlv, IMAGE_MAGIC};
+use wolfboot_image_format::{HashAlgorithm, ImageType};
+use wolfboot_verify::{Digest, ImageSource, VerifiedImage, VerifyError};
+
+use crate::image::ImageVerifier;
 
 /// Flash work of one phase.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -84,6 +87,7 @@ impl fmt::Display for OpCount {
 
 /// Why measuring failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum OpCountError {
     /// Geometry rejected or flash failure.
     Setup,
@@ -109,22 +113,28 @@ impl ImageVerifier for HeaderOnlyVerifier {
         &mut self,
         _part: PartitionId,
         image: &mut dyn ImageSource,
-    ) -> Result<ImageInfo, VerifyError> {
+    ) -> Result<VerifiedImage, VerifyError> {
         let mut h = [0u8; 32];
-        image.read(0, &mut h)?;
+        image.read_at(0, &mut h)?;
         let word = |i: usize| {
             h.get(i..i + 4)
                 .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
                 .unwrap_or(0)
         };
-        if word(0) != WOLFBOOT_MAGIC {
+        if word(0) != IMAGE_MAGIC {
             return Err(VerifyError::BadMagic);
         }
-        Ok(ImageInfo {
+        // No digest is computed: a zero SHA-256 value stands in.
+        let digest = Digest::from_slice(HashAlgorithm::Sha256, &[0; 32])
+            .ok_or(VerifyError::UnsupportedHash(HashAlgorithm::Sha256))?;
+        Ok(VerifiedImage {
             version: word(12),
-            payload_size: word(4),
+            image_type: ImageType((word(20) & 0xFFFF) as u16),
             header_size: 256,
-            image_type: (word(20) & 0xFFFF) as u16,
+            payload_size: word(4),
+            digest,
+            key_slot: None,
+            secondary: None,
         })
     }
 }
@@ -139,12 +149,12 @@ pub fn synthetic_image(version: u32, image_size: u32) -> Vec<u8> {
             d.copy_from_slice(b);
         }
     };
-    put(0, &WOLFBOOT_MAGIC.to_le_bytes());
+    put(0, &IMAGE_MAGIC.to_le_bytes());
     put(4, &payload.to_le_bytes());
-    put(8, &HDR_VERSION.to_le_bytes());
+    put(8, &tlv::VERSION.to_le_bytes());
     put(10, &4u16.to_le_bytes());
     put(12, &version.to_le_bytes());
-    put(16, &HDR_IMG_TYPE.to_le_bytes());
+    put(16, &tlv::IMG_TYPE.to_le_bytes());
     put(18, &2u16.to_le_bytes());
     put(20, &0x0201u16.to_le_bytes());
     put(22, &0u16.to_le_bytes());

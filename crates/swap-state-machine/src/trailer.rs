@@ -236,6 +236,7 @@ impl SectorFlag {
 
 /// Error of a trailer operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum TrailerError {
     /// The flash failed (includes power loss).
     Flash(FlashFault),

@@ -1,16 +1,18 @@
 //! The bootloader's verifier: [`KeystoreVerifier`], an [`ImageVerifier`]
 //! that checks images with [`wolfboot_verify::verify_image`] against a
-//! keystore (feature `verify`).
+//! keystore.
 //!
 //! The image is read straight from the partition, header first into a
 //! `HEADER_SIZE`-byte stack buffer, then the payload in small chunks through
 //! the digest: no copy of the image, no allocation (RSA keys aside, see
 //! `wolfboot-verify`). An image is accepted when it is an application image
-//! (partition id 1, by default), fits the space the bootloader gives it (the
-//! partition less its trailer area, [`ImageSource::size`]), its key hint
+//! (partition id [`PART_APP`], by default), fits the space the bootloader
+//! gives it (the partition less its trailer area, [`ImageSource::len`]),
+//! its key hint
 //! names a keystore key allowed to sign for it, and digest and signature
 //! check out. Which algorithms are available is chosen with
-//! `wolfboot-verify`'s features (`ecc256`, `sha256`, ...).
+//! `wolfboot-verify`'s features (`ecc256`, `sha256`, ...). A refusal is
+//! `wolfboot-verify`'s own [`VerifyError`], with every detail.
 //!
 //! ```
 //! use wolfboot_swap_state_machine::{
@@ -32,13 +34,11 @@
 //! }
 //! ```
 
-use wolfboot_hal_flash::{NorFlashErrorKind, PartitionId};
-use wolfboot_verify::{Keystore, SourceError, VerifyOptions};
+use wolfboot_hal_flash::PartitionId;
+use wolfboot_image_format::wire::img_type::PART_APP;
+use wolfboot_verify::{ImageSource, Keystore, VerifiedImage, VerifyError, VerifyOptions};
 
-use crate::image::{ImageInfo, ImageSource, ImageVerifier, VerifyError};
-
-/// wolfBoot's partition id of application images (`HDR_IMG_TYPE_APP`).
-pub const APP_PARTITION_ID: u8 = 1;
+use crate::image::ImageVerifier;
 
 /// Verifies images against a keystore with `wolfboot-verify`.
 ///
@@ -50,7 +50,6 @@ pub const APP_PARTITION_ID: u8 = 1;
 pub struct KeystoreVerifier<'k, const HEADER_SIZE: usize = 256> {
     keystore: &'k Keystore<'k>,
     options: VerifyOptions<'k>,
-    last_error: Option<wolfboot_verify::VerifyError>,
 }
 
 impl<'k, const HEADER_SIZE: usize> KeystoreVerifier<'k, HEADER_SIZE> {
@@ -64,7 +63,7 @@ impl<'k, const HEADER_SIZE: usize> KeystoreVerifier<'k, HEADER_SIZE> {
     /// images, every enabled hash algorithm.
     pub const fn new(keystore: &'k Keystore<'k>) -> Self {
         let mut options = VerifyOptions::new();
-        options.partition_id = Some(APP_PARTITION_ID);
+        options.partition_id = Some(PART_APP);
         Self::with_options(keystore, options)
     }
 
@@ -73,11 +72,7 @@ impl<'k, const HEADER_SIZE: usize> KeystoreVerifier<'k, HEADER_SIZE> {
     /// `options.partition_id` is used as given.
     pub const fn with_options(keystore: &'k Keystore<'k>, options: VerifyOptions<'k>) -> Self {
         let () = Self::HEADER_SIZE_OK;
-        KeystoreVerifier {
-            keystore,
-            options,
-            last_error: None,
-        }
+        KeystoreVerifier { keystore, options }
     }
 
     /// The trusted keys.
@@ -90,12 +85,6 @@ impl<'k, const HEADER_SIZE: usize> KeystoreVerifier<'k, HEADER_SIZE> {
     pub fn options(&self) -> &VerifyOptions<'k> {
         &self.options
     }
-
-    /// `wolfboot-verify`'s detailed reason for the last refusal; `None`
-    /// after an image verified (or before any verification).
-    pub fn last_error(&self) -> Option<wolfboot_verify::VerifyError> {
-        self.last_error
-    }
 }
 
 impl<const HEADER_SIZE: usize> ImageVerifier for KeystoreVerifier<'_, HEADER_SIZE> {
@@ -103,72 +92,14 @@ impl<const HEADER_SIZE: usize> ImageVerifier for KeystoreVerifier<'_, HEADER_SIZ
         &mut self,
         _part: PartitionId,
         image: &mut dyn ImageSource,
-    ) -> Result<ImageInfo, VerifyError> {
-        let limit = image.size();
+    ) -> Result<VerifiedImage, VerifyError> {
+        let limit = image.len();
         let mut options = self.options;
         options.max_image_size = Some(match options.max_image_size {
             Some(max) => max.min(limit),
             None => limit,
         });
         let mut header = [0u8; HEADER_SIZE];
-        let mut source = Source(image);
-        let result =
-            wolfboot_verify::verify_image(&mut source, &mut header, self.keystore, &options)
-                .and_then(|v| {
-                    Ok(ImageInfo {
-                        version: v.version,
-                        payload_size: v.payload_size,
-                        header_size: u32::try_from(v.header_size)
-                            .map_err(|_| wolfboot_verify::VerifyError::BadHeaderSize)?,
-                        image_type: v.image_type.0,
-                    })
-                });
-        self.last_error = result.err();
-        result.map_err(VerifyError::from)
-    }
-}
-
-/// `wolfboot-verify`'s view of the state machine's image source.
-struct Source<'a>(&'a mut dyn ImageSource);
-
-impl wolfboot_verify::ImageSource for Source<'_> {
-    fn len(&self) -> u32 {
-        self.0.size()
-    }
-
-    fn read_at(&mut self, offset: u32, buf: &mut [u8]) -> Result<(), SourceError> {
-        let end = u32::try_from(buf.len())
-            .ok()
-            .and_then(|n| offset.checked_add(n))
-            .ok_or(SourceError::OutOfBounds)?;
-        if end > self.0.size() {
-            return Err(SourceError::OutOfBounds);
-        }
-        self.0
-            .read(offset, buf)
-            .map_err(|_| SourceError::Flash(NorFlashErrorKind::Other))
-    }
-}
-
-/// The state machine's coarser reason for a `wolfboot-verify` refusal
-/// (the detail stays available from [`KeystoreVerifier::last_error`]).
-impl From<wolfboot_verify::VerifyError> for VerifyError {
-    fn from(e: wolfboot_verify::VerifyError) -> Self {
-        use wolfboot_verify::VerifyError as E;
-        match e {
-            E::BadMagic => VerifyError::BadMagic,
-            E::Truncated | E::BadHeaderSize | E::MissingTlv(_) | E::BadTlvLength(_) => {
-                VerifyError::MalformedHeader
-            }
-            E::TooLarge | E::PayloadTruncated => VerifyError::SizeOutOfRange,
-            E::HashMismatch => VerifyError::IntegrityMismatch,
-            E::BadSignature | E::BadPublicKey | E::Hybrid(_) => VerifyError::SignatureInvalid,
-            E::UnknownKey | E::KeyNotPermitted | E::WrongAlgorithm => VerifyError::UnknownKey,
-            E::WrongPartition { .. }
-            | E::UnsupportedAlgorithm(_)
-            | E::UnsupportedHash(_)
-            | E::UnsignedNotAllowed => VerifyError::Unsupported,
-            E::Source(_) => VerifyError::Read,
-        }
+        wolfboot_verify::verify_image(image, &mut header, self.keystore, &options)
     }
 }

@@ -771,7 +771,7 @@ fn check_tampered(
     torn: bool,
 ) -> Result<&'static str, String> {
     match d.action {
-        BootAction::UpdateRefused(RefuseReason::Verify(VerifyError::IntegrityMismatch)) => {
+        BootAction::UpdateRefused(RefuseReason::Verify(VerifyError::HashMismatch)) => {
             check_keeps_old(r, im, d, torn)?;
             Ok("tampered ciphertext refused, current image kept")
         }

@@ -7,6 +7,7 @@ use wolfboot_image_format::{HashAlgorithm, HeaderError};
 
 /// Why an image source could not deliver bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum SourceError {
     /// The read would go past the end of the source.
     OutOfBounds,
@@ -14,17 +15,30 @@ pub enum SourceError {
     Flash(NorFlashErrorKind),
 }
 
+impl SourceError {
+    /// What went wrong, as fixed text (for consoles without formatting;
+    /// [`Display`](fmt::Display) adds the details).
+    pub const fn description(&self) -> &'static str {
+        match self {
+            SourceError::OutOfBounds => "read out of bounds",
+            SourceError::Flash(_) => "flash read failed",
+        }
+    }
+}
+
 impl fmt::Display for SourceError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.description())?;
         match self {
-            SourceError::OutOfBounds => f.write_str("read past the end of the image source"),
-            SourceError::Flash(kind) => write!(f, "flash read failed: {kind:?}"),
+            SourceError::Flash(kind) => write!(f, ": {kind:?}"),
+            SourceError::OutOfBounds => Ok(()),
         }
     }
 }
 
 /// Why a binary keystore slot could not be read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum KeystoreError {
     /// Fewer bytes than the 16-byte slot header, or than its key size says.
     Truncated,
@@ -56,7 +70,12 @@ impl fmt::Display for KeystoreError {
 }
 
 /// Why an image was refused.
+///
+/// [`VerifyError::description`] is a short fixed text per variant (what a
+/// bootloader prints on a console without `core::fmt`);
+/// [`Display`](fmt::Display) starts with it and adds the details.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum VerifyError {
     /// The image does not start with `WOLF`.
     BadMagic,
@@ -107,41 +126,63 @@ pub enum VerifyError {
     Hybrid(crate::hybrid::HybridError),
 }
 
+impl VerifyError {
+    /// What went wrong, as fixed text (for consoles without formatting;
+    /// [`Display`](fmt::Display) starts with it and adds the details).
+    pub const fn description(&self) -> &'static str {
+        match self {
+            VerifyError::BadMagic => "bad magic",
+            VerifyError::Truncated => "header truncated",
+            VerifyError::BadHeaderSize => "invalid header size",
+            VerifyError::TooLarge => "image too large",
+            VerifyError::PayloadTruncated => "image truncated",
+            VerifyError::MissingTlv(_) => "missing header field",
+            VerifyError::BadTlvLength(_) => "bad header field length",
+            VerifyError::WrongPartition { .. } => "wrong partition",
+            VerifyError::HashMismatch => "digest mismatch",
+            VerifyError::UnknownKey => "unknown key",
+            VerifyError::KeyNotPermitted => "key not permitted",
+            VerifyError::WrongAlgorithm => "wrong algorithm",
+            VerifyError::BadSignature => "bad signature",
+            VerifyError::BadPublicKey => "bad public key",
+            VerifyError::UnsupportedAlgorithm(_) => "unsupported algorithm",
+            VerifyError::UnsupportedHash(_) => "unsupported hash",
+            VerifyError::UnsignedNotAllowed => "unsigned image",
+            VerifyError::Source(e) => e.description(),
+            VerifyError::Hybrid(_) => "hybrid image refused",
+        }
+    }
+}
+
 impl fmt::Display for VerifyError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.description())?;
         match self {
-            VerifyError::BadMagic => f.write_str("bad magic (not a wolfBoot image)"),
-            VerifyError::Truncated => f.write_str("image header truncated"),
-            VerifyError::BadHeaderSize => f.write_str("invalid header size"),
-            VerifyError::TooLarge => f.write_str("image size exceeds the partition"),
-            VerifyError::PayloadTruncated => f.write_str("image shorter than its size field"),
-            VerifyError::MissingTlv(t) => write!(f, "missing header field 0x{t:04x}"),
-            VerifyError::BadTlvLength(t) => write!(f, "header field 0x{t:04x} has a bad length"),
+            VerifyError::BadMagic => f.write_str(" (not a wolfBoot image)"),
+            VerifyError::TooLarge => f.write_str(" (exceeds the partition)"),
+            VerifyError::PayloadTruncated => f.write_str(" (shorter than its size field)"),
+            VerifyError::MissingTlv(t) | VerifyError::BadTlvLength(t) => write!(f, " 0x{t:04x}"),
             VerifyError::WrongPartition { expected, found } => {
-                write!(f, "image is for partition {found}, expected {expected}")
+                write!(f, " (image is for partition {found}, expected {expected})")
             }
-            VerifyError::HashMismatch => f.write_str("image digest mismatch"),
-            VerifyError::UnknownKey => f.write_str("public key hint matches no trusted key"),
+            VerifyError::UnknownKey => f.write_str(" (public key hint matches no trusted key)"),
             VerifyError::KeyNotPermitted => {
-                f.write_str("key is not permitted to sign for this partition")
+                f.write_str(" (the key may not sign for this partition)")
             }
             VerifyError::WrongAlgorithm => {
-                f.write_str("image signature algorithm does not match the key type")
+                f.write_str(" (image signature algorithm does not match the key type)")
             }
-            VerifyError::BadSignature => f.write_str("signature verification failed"),
-            VerifyError::BadPublicKey => f.write_str("invalid public key"),
+            VerifyError::BadSignature => f.write_str(" (signature verification failed)"),
             VerifyError::UnsupportedAlgorithm(code) => {
-                write!(
-                    f,
-                    "signature algorithm 0x{code:02x} not supported by this build"
-                )
+                write!(f, " 0x{code:02x} (not supported by this build)")
             }
             VerifyError::UnsupportedHash(alg) => {
-                write!(f, "hash algorithm {alg} not supported or not allowed")
+                write!(f, " {alg} (not supported or not allowed)")
             }
-            VerifyError::UnsignedNotAllowed => f.write_str("unsigned images are not accepted"),
-            VerifyError::Source(e) => write!(f, "image source: {e}"),
-            VerifyError::Hybrid(e) => write!(f, "hybrid image: {e}"),
+            VerifyError::UnsignedNotAllowed => f.write_str(" (not accepted)"),
+            VerifyError::Source(SourceError::Flash(kind)) => write!(f, ": {kind:?}"),
+            VerifyError::Hybrid(e) => write!(f, ": {e}"),
+            _ => Ok(()),
         }
     }
 }

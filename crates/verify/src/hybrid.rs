@@ -20,6 +20,7 @@ use core::fmt;
 
 /// Why the secondary half of a hybrid image was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum HybridError {
     /// The options require a hybrid image and the header announces no
     /// secondary signature (a single-signature image).

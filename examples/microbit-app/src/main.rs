@@ -33,7 +33,6 @@ use wolfboot_libwolfboot::{
     Error, PartitionId, PartitionState, UpdateError, VersionPolicy, WolfBoot, WolfBootConfig,
 };
 use wolfboot_mcu_boot::{console::Console, nrf_uart::NrfUart};
-use wolfboot_verify::VerifyError;
 
 /// The keystore the bootloader was built with (`WOLFBOOT_KEYSTORE_RS`).
 #[allow(dead_code)]
@@ -61,18 +60,6 @@ fn state_str(state: Option<PartitionState>) -> &'static str {
     }
 }
 
-fn verify_error_str(e: &VerifyError) -> &'static str {
-    match e {
-        VerifyError::BadMagic => "no image",
-        VerifyError::HashMismatch => "digest mismatch",
-        VerifyError::UnknownKey => "unknown key",
-        VerifyError::BadSignature => "bad signature",
-        VerifyError::WrongPartition { .. } => "not an application",
-        VerifyError::TooLarge | VerifyError::PayloadTruncated => "size out of range",
-        _ => "invalid image",
-    }
-}
-
 /// `UpdateError` as text, without `core::fmt`.
 fn print_update_error(con: &mut NrfUart, e: &UpdateError) {
     match e {
@@ -88,7 +75,7 @@ fn print_update_error(con: &mut NrfUart, e: &UpdateError) {
             con.dec(*expected);
             con.print(" bytes)");
         }
-        UpdateError::Verify(v) => con.print(verify_error_str(v)),
+        UpdateError::Verify(v) => con.print(v.description()),
         UpdateError::Downgrade { current, offered } => {
             con.print("version ");
             con.dec(*offered);

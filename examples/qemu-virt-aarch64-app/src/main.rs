@@ -32,7 +32,6 @@ use wolfboot_board_qemu_virt_aarch64::{
 use wolfboot_libwolfboot::{
     PartitionId, PartitionState, UpdateError, VersionPolicy, WolfBoot, WolfBootConfig,
 };
-use wolfboot_verify::VerifyError;
 
 /// The keystore the bootloader was built with (`WOLFBOOT_KEYSTORE_RS`).
 #[allow(dead_code)]
@@ -67,28 +66,6 @@ fn state_str(state: Option<PartitionState>) -> &'static str {
     }
 }
 
-fn verify_error_str(e: &VerifyError) -> &'static str {
-    match e {
-        VerifyError::BadMagic => "no image",
-        VerifyError::Truncated | VerifyError::BadHeaderSize | VerifyError::BadTlvLength(_) => {
-            "malformed header"
-        }
-        VerifyError::MissingTlv(_) => "missing header field",
-        VerifyError::TooLarge | VerifyError::PayloadTruncated => "size out of range",
-        VerifyError::WrongPartition { .. } => "not an application",
-        VerifyError::HashMismatch => "digest mismatch",
-        VerifyError::UnknownKey => "unknown key",
-        VerifyError::KeyNotPermitted => "key not permitted",
-        VerifyError::WrongAlgorithm => "wrong algorithm",
-        VerifyError::BadSignature => "bad signature",
-        VerifyError::BadPublicKey => "bad public key",
-        VerifyError::UnsupportedAlgorithm(_)
-        | VerifyError::UnsupportedHash(_)
-        | VerifyError::UnsignedNotAllowed => "unsupported algorithm",
-        _ => "read error",
-    }
-}
-
 /// `UpdateError` as text, without `core::fmt`.
 fn print_update_error(con: &mut Pl011, wb: &mut App, e: &UpdateError) {
     match e {
@@ -109,7 +86,7 @@ fn print_update_error(con: &mut Pl011, wb: &mut App, e: &UpdateError) {
             con.dec(*expected);
             con.print(" bytes)");
         }
-        UpdateError::Verify(v) => con.print(verify_error_str(v)),
+        UpdateError::Verify(v) => con.print(v.description()),
         UpdateError::Downgrade { current, offered } => {
             con.print("version ");
             con.dec(*offered);

@@ -195,7 +195,9 @@ fn run_app(
 ) -> Result<std::convert::Infallible, String> {
     let boot = config::layout().get(PartitionId::Boot);
     let mut payload = vec![0u8; d.image.payload_size as usize];
-    boot.read(&mut flash, d.image.header_size, &mut payload)
+    let header_size = u32::try_from(d.image.header_size)
+        .map_err(|_| format!("header size {} too large", d.image.header_size))?;
+    boot.read(&mut flash, header_size, &mut payload)
         .map_err(|e| format!("reading BOOT: {e}"))?;
     drop(flash);
     let fd = rustix::fs::memfd_create("wolfboot-app", rustix::fs::MemfdFlags::empty())

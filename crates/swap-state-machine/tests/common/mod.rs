@@ -3,8 +3,9 @@
 #![allow(dead_code)]
 
 use sha2::{Digest, Sha256};
+use wolfboot_image_format::{HashAlgorithm, ImageType};
 use wolfboot_swap_state_machine::{
-    ImageInfo, ImageSource, ImageVerifier, PartitionId, VerifyError,
+    ImageSource, ImageVerifier, PartitionId, VerifiedImage, VerifyError,
 };
 
 pub const HDR: u32 = 256;
@@ -45,42 +46,48 @@ impl ImageVerifier for Sha256Verifier {
         &mut self,
         _part: PartitionId,
         img: &mut dyn ImageSource,
-    ) -> Result<ImageInfo, VerifyError> {
+    ) -> Result<VerifiedImage, VerifyError> {
         self.calls += 1;
         let mut h = [0u8; HDR as usize];
-        img.read(0, &mut h)?;
+        img.read_at(0, &mut h)?;
         if h[..4] != *b"WOLF" {
             return Err(VerifyError::BadMagic);
         }
         let size = u32::from_le_bytes([h[4], h[5], h[6], h[7]]);
-        if size > img.size().saturating_sub(HDR) {
-            return Err(VerifyError::SizeOutOfRange);
+        if size > img.len().saturating_sub(HDR) {
+            return Err(VerifyError::TooLarge);
         }
-        let (vp, vl) = tlv(&h, 1).ok_or(VerifyError::MalformedHeader)?;
-        let (tp, tl) = tlv(&h, 4).ok_or(VerifyError::MalformedHeader)?;
-        let (sp, sl) = tlv(&h, 3).ok_or(VerifyError::MalformedHeader)?;
-        tlv(&h, 0x20).ok_or(VerifyError::MalformedHeader)?;
-        if vl != 4 || tl != 2 || sl != 32 {
-            return Err(VerifyError::MalformedHeader);
-        }
+        let field = |tag: u16, len: usize| match tlv(&h, tag) {
+            None => Err(VerifyError::MissingTlv(tag)),
+            Some((_, l)) if l != len => Err(VerifyError::BadTlvLength(tag)),
+            Some((p, _)) => Ok(p),
+        };
+        let vp = field(1, 4)?;
+        let tp = field(4, 2)?;
+        let sp = field(3, 32)?;
+        tlv(&h, 0x20).ok_or(VerifyError::MissingTlv(0x20))?;
         let mut d = Sha256::new();
         d.update(&h[..sp]);
         let mut buf = [0u8; 1024];
         let mut off = 0;
         while off < size {
             let n = (size - off).min(1024) as usize;
-            img.read(HDR + off, &mut buf[..n])?;
+            img.read_at(HDR + off, &mut buf[..n])?;
             d.update(&buf[..n]);
             off += n as u32;
         }
-        if d.finalize()[..] != h[sp + 4..sp + 36] {
-            return Err(VerifyError::IntegrityMismatch);
+        let digest = d.finalize();
+        if digest[..] != h[sp + 4..sp + 36] {
+            return Err(VerifyError::HashMismatch);
         }
-        Ok(ImageInfo {
+        Ok(VerifiedImage {
             version: u32::from_le_bytes([h[vp + 4], h[vp + 5], h[vp + 6], h[vp + 7]]),
+            image_type: ImageType(u16::from_le_bytes([h[tp + 4], h[tp + 5]])),
+            header_size: HDR as usize,
             payload_size: size,
-            header_size: HDR,
-            image_type: u16::from_le_bytes([h[tp + 4], h[tp + 5]]),
+            digest: wolfboot_verify::Digest::from_slice(HashAlgorithm::Sha256, &digest).unwrap(),
+            key_slot: None,
+            secondary: None,
         })
     }
 }
@@ -132,7 +139,7 @@ impl ImageVerifier for TestVerifier {
         &mut self,
         part: PartitionId,
         img: &mut dyn ImageSource,
-    ) -> Result<ImageInfo, VerifyError> {
+    ) -> Result<VerifiedImage, VerifyError> {
         match self {
             TestVerifier::Digest(v) => v.verify(part, img),
             TestVerifier::Keys(v) => v.verify(part, img),
