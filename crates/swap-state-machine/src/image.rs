@@ -195,3 +195,114 @@ pub(crate) struct HeaderFacts {
     pub version: u32,
     pub image_type: ImageType,
 }
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use super::*;
+    use std::vec::Vec;
+    use wolfboot_encrypt::Algorithm;
+    use wolfboot_hal_flash::{Device, Flash, MemFlash, MemFlashConfig, PowerSupply, SingleFlash};
+
+    const PSIZE: u32 = 0x2000;
+    const HDR: u32 = 256;
+
+    fn part() -> Partition {
+        Partition::new(Device::Internal, 0, PSIZE)
+    }
+
+    /// Magic, payload size, a padding byte, then (at the even offset 10)
+    /// version 7, a second version field (ignored: the first counts), and
+    /// the image type 0x0201 as a 2-byte field.
+    fn header(payload: u32) -> Vec<u8> {
+        let mut h = std::vec![0xFFu8; HDR as usize];
+        h[..4].copy_from_slice(&wire::IMAGE_MAGIC.to_le_bytes());
+        h[4..8].copy_from_slice(&payload.to_le_bytes());
+        h[8] = 0xFF;
+        h[9] = 0xFF;
+        h[10..18].copy_from_slice(&[1, 0, 4, 0, 7, 0, 0, 0]);
+        h[18..26].copy_from_slice(&[1, 0, 4, 0, 9, 0, 0, 0]);
+        h[26..32].copy_from_slice(&[4, 0, 2, 0, 0x01, 0x02]);
+        h[32..36].copy_from_slice(&[0, 0, 0, 0]);
+        h
+    }
+
+    fn flash_with(bytes: &[u8]) -> SingleFlash<MemFlash> {
+        let mut f = MemFlash::new(MemFlashConfig::new(PSIZE, 0x1000, 8)).unwrap();
+        f.poke(0, bytes).unwrap();
+        SingleFlash(f)
+    }
+
+    fn facts(payload: u32) -> HeaderFacts {
+        HeaderFacts {
+            payload_size: payload,
+            version: 7,
+            image_type: ImageType(0x0201),
+        }
+    }
+
+    #[test]
+    fn header_facts_walk_like_wolfboot() {
+        let mut f = flash_with(&header(100));
+        let mut r = PartitionReader::new(&mut f, part());
+        assert_eq!(r.header_facts(HDR), Ok(Some(facts(100))));
+        let mut v = [0u8; 2];
+        assert_eq!(r.find_tlv(HDR, tlv::IMG_TYPE, &mut v), Ok(Some(2)));
+        assert_eq!(v, [0x01, 0x02]);
+        // Absent field; a payload that does not fit; no magic.
+        assert_eq!(r.find_tlv_u32(HDR, tlv::TIMESTAMP), Ok(None));
+        let mut f = flash_with(&header(PSIZE - HDR + 1));
+        let mut r = PartitionReader::new(&mut f, part());
+        assert_eq!(r.header_facts(HDR), Ok(None));
+        let mut f = flash_with(&[0u8; 8]);
+        let mut r = PartitionReader::new(&mut f, part());
+        assert_eq!(r.header_facts(HDR), Ok(None));
+    }
+
+    #[test]
+    fn encrypted_headers_are_read_through_the_cipher() {
+        let key = [0x11u8; 32];
+        let nonce = [0x22u8; 12];
+        let mut cipher = Cipher::new(Algorithm::ChaCha20, &key, &nonce).unwrap();
+        let mut ct = header(100);
+        cipher.apply_at(0, &mut ct);
+        let mut f = flash_with(&ct);
+        let mut r = PartitionReader::new(&mut f, part()).decrypting(Some(&mut cipher));
+        assert_eq!(r.header_facts(HDR), Ok(Some(facts(100))));
+        // The same bytes read raw are not an image.
+        let mut r = PartitionReader::new(&mut f, part());
+        assert_eq!(r.header_facts(HDR), Ok(None));
+    }
+
+    #[test]
+    fn reads_are_bounded_and_faults_are_errors() {
+        let mut f = flash_with(&header(100));
+        let mut r = PartitionReader::with_len(&mut f, part(), 300);
+        let mut b = [0u8; 4];
+        assert_eq!(r.read_at(296, &mut b), Ok(()));
+        assert_eq!(r.read_at(297, &mut b), Err(SourceError::OutOfBounds));
+        assert_eq!(r.read_at(u32::MAX, &mut b), Err(SourceError::OutOfBounds));
+        assert_eq!(r.fault(), None);
+        // A header larger than the partition: the walk runs out of the
+        // partition, which reads as "absent", not as a fault.
+        let mut big = header(0);
+        big.resize(PSIZE as usize, 0xFF);
+        let mut f = flash_with(&big);
+        let mut r = PartitionReader::new(&mut f, part());
+        assert_eq!(r.find_tlv_u32(0x4000, tlv::TIMESTAMP), Ok(None));
+
+        let power = PowerSupply::new();
+        let mut m =
+            MemFlash::with_power(MemFlashConfig::new(PSIZE, 0x1000, 8), power.clone()).unwrap();
+        m.poke(0, &header(100)).unwrap();
+        let mut f = SingleFlash(m);
+        power.cut_after(0);
+        assert!(f.0.erase(0x1000, 0x2000).is_err(), "power now off");
+        let mut r = PartitionReader::new(&mut f, part());
+        assert!(matches!(r.read_at(0, &mut b), Err(SourceError::Flash(_))));
+        assert!(r.fault().is_some());
+        let mut r = PartitionReader::new(&mut f, part());
+        assert!(r.header_facts(HDR).is_err());
+        assert!(r.find_tlv_u32(HDR, tlv::VERSION).is_err());
+    }
+}

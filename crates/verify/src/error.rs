@@ -213,3 +213,86 @@ impl std::error::Error for VerifyError {}
 impl std::error::Error for SourceError {}
 #[cfg(feature = "std")]
 impl std::error::Error for KeystoreError {}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use super::*;
+    use crate::hybrid::HybridError;
+    use std::string::ToString;
+    use std::vec::Vec;
+
+    fn every_error() -> Vec<VerifyError> {
+        std::vec![
+            VerifyError::BadMagic,
+            VerifyError::Truncated,
+            VerifyError::BadHeaderSize,
+            VerifyError::TooLarge,
+            VerifyError::PayloadTruncated,
+            VerifyError::MissingTlv(0x20),
+            VerifyError::BadTlvLength(0x03),
+            VerifyError::WrongPartition {
+                expected: 1,
+                found: 3,
+            },
+            VerifyError::HashMismatch,
+            VerifyError::UnknownKey,
+            VerifyError::KeyNotPermitted,
+            VerifyError::WrongAlgorithm,
+            VerifyError::BadSignature,
+            VerifyError::BadPublicKey,
+            VerifyError::UnsupportedAlgorithm(0x0F),
+            VerifyError::UnsupportedHash(HashAlgorithm::Sha3_384),
+            VerifyError::UnsignedNotAllowed,
+            VerifyError::Source(SourceError::OutOfBounds),
+            VerifyError::Source(SourceError::Flash(NorFlashErrorKind::Other)),
+            VerifyError::Hybrid(HybridError::BadSignature),
+        ]
+    }
+
+    #[test]
+    fn display_starts_with_the_description() {
+        let all = every_error();
+        for e in &all {
+            let d = e.description();
+            assert!(!d.is_empty(), "{e:?}");
+            assert!(e.to_string().starts_with(d), "{e:?}: {e} / {d}");
+        }
+        // One text per variant (Source: one per source error).
+        let mut texts: Vec<_> = all.iter().map(VerifyError::description).collect();
+        texts.sort_unstable();
+        texts.dedup();
+        assert_eq!(texts.len(), all.len());
+        for s in [
+            SourceError::OutOfBounds,
+            SourceError::Flash(NorFlashErrorKind::NotAligned),
+        ] {
+            assert!(s.to_string().starts_with(s.description()));
+            assert_eq!(VerifyError::Source(s).description(), s.description());
+        }
+    }
+
+    #[test]
+    fn details_follow_the_description() {
+        assert_eq!(
+            VerifyError::MissingTlv(0x20).to_string(),
+            "missing header field 0x0020"
+        );
+        assert_eq!(
+            VerifyError::WrongPartition {
+                expected: 1,
+                found: 3
+            }
+            .to_string(),
+            "wrong partition (image is for partition 3, expected 1)"
+        );
+        assert_eq!(
+            VerifyError::BadSignature.to_string(),
+            "bad signature (signature verification failed)"
+        );
+        assert_eq!(
+            VerifyError::Hybrid(HybridError::BadSignature).to_string(),
+            "hybrid image refused: secondary signature verification failed"
+        );
+    }
+}

@@ -24,7 +24,7 @@ pub const IMAGES_PREFIX: &str = "/images/";
 /// Largest manifest the device accepts.
 pub const MAX_MANIFEST: u64 = 64 * 1024;
 /// wolfBoot's partition id of the application.
-pub const APP_PARTITION: u8 = 1;
+pub const APP_PARTITION: u8 = wolfboot_image_format::wire::img_type::PART_APP;
 
 /// One signed image on offer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
