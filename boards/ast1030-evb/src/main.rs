@@ -19,9 +19,8 @@ mod firmware {
         TakeError, ENCRYPTION, IMAGE_HEADER_SIZE, TRAILER,
     };
     use wolfboot_board_mps2_an385::verifier::KeystoreVerifier;
-    use wolfboot_swap_state_machine::{
-        BootAction, BootConfig, BootError, Bootloader, RefuseReason,
-    };
+    use wolfboot_mcu_boot::report;
+    use wolfboot_swap_state_machine::{BootConfig, BootError, Bootloader};
 
     #[allow(dead_code)]
     mod keys {
@@ -58,7 +57,7 @@ mod firmware {
         match bootloader.boot() {
             Ok(decision) => {
                 con.print("boot: ");
-                print_action(&mut con, &decision.action);
+                report::print_action(&mut con, &decision.action);
                 con.print("; version ");
                 con.dec(decision.image.version);
                 con.println("");
@@ -66,22 +65,10 @@ mod firmware {
                 let end = layout::BOOT_ADDRESS + layout::PARTITION_SIZE - layout::SECTOR_SIZE;
                 let err = jump::boot(entry, end);
                 con.print("boot: bad vector table ");
-                match err {
-                    jump::JumpError::Misaligned(v)
-                    | jump::JumpError::StackPointer(v)
-                    | jump::JumpError::ResetVector(v) => con.hex(v),
-                }
+                con.hex(err.value());
                 con.println("");
             }
-            Err(BootError::NoBootableImage { boot, fallback }) => {
-                con.print("boot: no bootable image: BOOT ");
-                con.print(boot.description());
-                if let Some(r) = fallback {
-                    con.print(", fallback ");
-                    print_refusal(&mut con, &r);
-                }
-                con.println("");
-            }
+            Err(e @ BootError::NoBootableImage { .. }) => report::print_boot_error(&mut con, &e),
             Err(BootError::Flash(f)) => {
                 con.print("boot: flash failure on ");
                 con.println(match f.device {
@@ -92,40 +79,6 @@ mod firmware {
             Err(_) => con.println("boot: unsupported layout or trailer"),
         }
         halt(&mut con, "halted")
-    }
-
-    fn print_action(con: &mut Uart, action: &BootAction) {
-        match action {
-            BootAction::NoUpdate => con.print("no update"),
-            BootAction::Installed => con.print("update installed"),
-            BootAction::RolledBack => con.print("rolled back"),
-            BootAction::FinishedInterrupted => con.print("finished an interrupted update"),
-            BootAction::EmergencyFallback => con.print("emergency fallback to UPDATE"),
-            BootAction::UpdateRefused(r) => {
-                con.print("update refused (");
-                print_refusal(con, r);
-                con.print(")");
-            }
-        }
-    }
-
-    fn print_refusal(con: &mut Uart, r: &RefuseReason) {
-        match r {
-            RefuseReason::NoImage => con.print("no image"),
-            RefuseReason::WrongType => con.print("not an application"),
-            RefuseReason::TooLarge => con.print("too large"),
-            RefuseReason::Verify(e) => con.print(e.description()),
-            RefuseReason::NoKey => con.print("no encryption key"),
-            RefuseReason::DeltaBaseMismatch => con.print("delta base mismatch"),
-            RefuseReason::DeltaUnsupported => con.print("delta not applicable"),
-            RefuseReason::NotNewer { current, candidate } => {
-                con.print("version ");
-                con.dec(*candidate);
-                con.print(" not newer than ");
-                con.dec(*current);
-            }
-            _ => con.print("refused"),
-        }
     }
 
     /// wolfBoot_panic: nothing bootable. Under the harness, end the run.

@@ -20,11 +20,10 @@ mod firmware {
         verifier::KeystoreVerifier,
         BOARD_NAME, ENCRYPTION, TRAILER,
     };
+    use wolfboot_mcu_boot::report;
     #[cfg(feature = "armored")]
     use wolfboot_swap_state_machine::armored::{require_granted, Verdict};
-    use wolfboot_swap_state_machine::{
-        BootAction, BootConfig, BootError, Bootloader, RefuseReason,
-    };
+    use wolfboot_swap_state_machine::{BootConfig, Bootloader};
 
     #[allow(dead_code)]
     mod keys {
@@ -63,7 +62,7 @@ mod firmware {
         match result {
             Ok(decision) => {
                 con.print("boot: ");
-                print_action(&mut con, &decision.action);
+                report::print_action(&mut con, &decision.action);
                 con.print("; version ");
                 con.dec(decision.image.version);
                 con.println("");
@@ -76,24 +75,10 @@ mod firmware {
                 bench_report(&mut con, &mut bootloader);
                 let err = jump::boot(entry, end);
                 con.print("boot: bad vector table ");
-                match err {
-                    jump::JumpError::Misaligned(v)
-                    | jump::JumpError::StackPointer(v)
-                    | jump::JumpError::ResetVector(v) => con.hex(v),
-                }
+                con.hex(err.value());
                 con.println("");
             }
-            Err(BootError::NoBootableImage { boot, fallback }) => {
-                con.print("boot: no bootable image: BOOT ");
-                con.print(boot.description());
-                if let Some(r) = fallback {
-                    con.print(", fallback ");
-                    print_refusal(&mut con, &r);
-                }
-                con.println("");
-            }
-            Err(BootError::Flash(_)) => con.println("boot: flash failure"),
-            Err(_) => con.println("boot: unsupported layout or trailer"),
+            Err(e) => report::print_boot_error(&mut con, &e),
         }
         halt(&mut con, settings.is_some())
     }
@@ -164,40 +149,6 @@ mod firmware {
                 "b 2b",
                 options(noreturn, nomem, nostack)
             )
-        }
-    }
-
-    fn print_action(con: &mut Uart, action: &BootAction) {
-        match action {
-            BootAction::NoUpdate => con.print("no update"),
-            BootAction::Installed => con.print("update installed"),
-            BootAction::RolledBack => con.print("rolled back"),
-            BootAction::FinishedInterrupted => con.print("finished an interrupted update"),
-            BootAction::EmergencyFallback => con.print("emergency fallback to UPDATE"),
-            BootAction::UpdateRefused(r) => {
-                con.print("update refused (");
-                print_refusal(con, r);
-                con.print(")");
-            }
-        }
-    }
-
-    fn print_refusal(con: &mut Uart, r: &RefuseReason) {
-        match r {
-            RefuseReason::NoImage => con.print("no image"),
-            RefuseReason::WrongType => con.print("not an application"),
-            RefuseReason::TooLarge => con.print("too large"),
-            RefuseReason::Verify(e) => con.print(e.description()),
-            RefuseReason::NoKey => con.print("no encryption key"),
-            RefuseReason::DeltaBaseMismatch => con.print("delta base mismatch"),
-            RefuseReason::DeltaUnsupported => con.print("delta not applicable"),
-            RefuseReason::NotNewer { current, candidate } => {
-                con.print("version ");
-                con.dec(*candidate);
-                con.print(" not newer than ");
-                con.dec(*current);
-            }
-            _ => con.print("refused"),
         }
     }
 

@@ -19,9 +19,8 @@ mod firmware {
         verifier::KeystoreVerifier,
         TRAILER,
     };
-    use wolfboot_swap_state_machine::{
-        BootAction, BootConfig, BootError, Bootloader, RefuseReason,
-    };
+    use wolfboot_mcu_boot::report;
+    use wolfboot_swap_state_machine::{BootConfig, BootError, Bootloader};
 
     #[allow(dead_code)]
     mod keys {
@@ -62,7 +61,7 @@ mod firmware {
         let code = match bootloader.boot() {
             Ok(decision) => {
                 con.print("boot: ");
-                print_action(&mut con, &decision.action);
+                report::print_action(&mut con, &decision.action);
                 con.print("; version ");
                 con.dec(decision.image.version);
                 con.println("");
@@ -83,14 +82,8 @@ mod firmware {
                 });
                 testctl::EXIT_NO_IMAGE
             }
-            Err(BootError::NoBootableImage { boot, fallback }) => {
-                con.print("boot: no bootable image: BOOT ");
-                con.print(boot.description());
-                if let Some(r) = fallback {
-                    con.print(", fallback ");
-                    print_refusal(&mut con, &r);
-                }
-                con.println("");
+            Err(e @ BootError::NoBootableImage { .. }) => {
+                report::print_boot_error(&mut con, &e);
                 testctl::EXIT_NO_IMAGE
             }
             Err(BootError::Flash(_)) => {
@@ -115,40 +108,6 @@ mod firmware {
         if let Some(offset) = e.offset() {
             con.print(" at ");
             con.hex(offset);
-        }
-    }
-
-    fn print_action(con: &mut Pl011, action: &BootAction) {
-        match action {
-            BootAction::NoUpdate => con.print("no update"),
-            BootAction::Installed => con.print("update installed"),
-            BootAction::RolledBack => con.print("rolled back"),
-            BootAction::FinishedInterrupted => con.print("finished an interrupted update"),
-            BootAction::EmergencyFallback => con.print("emergency fallback to UPDATE"),
-            BootAction::UpdateRefused(r) => {
-                con.print("update refused (");
-                print_refusal(con, r);
-                con.print(")");
-            }
-        }
-    }
-
-    fn print_refusal(con: &mut Pl011, r: &RefuseReason) {
-        match r {
-            RefuseReason::NoImage => con.print("no image"),
-            RefuseReason::WrongType => con.print("not an application"),
-            RefuseReason::TooLarge => con.print("too large"),
-            RefuseReason::Verify(e) => con.print(e.description()),
-            RefuseReason::NoKey => con.print("no encryption key"),
-            RefuseReason::DeltaBaseMismatch => con.print("delta base mismatch"),
-            RefuseReason::DeltaUnsupported => con.print("delta not applicable"),
-            RefuseReason::NotNewer { current, candidate } => {
-                con.print("version ");
-                con.dec(*candidate);
-                con.print(" not newer than ");
-                con.dec(*current);
-            }
-            _ => con.print("refused"),
         }
     }
 
