@@ -206,7 +206,7 @@ impl<S: FlashSet, const HEADER_SIZE: usize> WolfBoot<S, HEADER_SIZE> {
         match self.config.secret {
             None => Ok(None),
             Some(secret) => secret
-                .cipher(&mut self.flash, &self.config.layout)
+                .cipher(&mut self.flash, &self.config.layout, self.config.trailer)
                 .map(Some),
         }
     }
@@ -215,19 +215,35 @@ impl<S: FlashSet, const HEADER_SIZE: usize> WolfBoot<S, HEADER_SIZE> {
     /// where the bootloader reads them (end of BOOT).
     pub fn set_encrypt_key(&mut self, key: &[u8], nonce: &[u8]) -> Result<(), Error> {
         let secret = self.config.secret.ok_or(Error::EncryptionNotConfigured)?;
-        secret.store(&mut self.flash, &self.config.layout, Some((key, nonce)))
+        secret.store(
+            &mut self.flash,
+            &self.config.layout,
+            self.config.trailer,
+            Some((key, nonce)),
+        )
     }
 
     /// `wolfBoot_erase_encrypt_key`: overwrite the stored key with the erased pattern.
     pub fn erase_encrypt_key(&mut self) -> Result<(), Error> {
         let secret = self.config.secret.ok_or(Error::EncryptionNotConfigured)?;
-        secret.store(&mut self.flash, &self.config.layout, None)
+        secret.store(
+            &mut self.flash,
+            &self.config.layout,
+            self.config.trailer,
+            None,
+        )
     }
 
     /// `wolfBoot_get_encrypt_key`: read the stored key and nonce into the
     /// buffers (sized as the cipher needs); `false` when none is stored.
     pub fn get_encrypt_key(&mut self, key: &mut [u8], nonce: &mut [u8]) -> Result<bool, Error> {
         let secret = self.config.secret.ok_or(Error::EncryptionNotConfigured)?;
-        secret.load(&mut self.flash, &self.config.layout, key, nonce)
+        secret.load(
+            &mut self.flash,
+            &self.config.layout,
+            self.config.trailer,
+            key,
+            nonce,
+        )
     }
 }

@@ -2,7 +2,7 @@ use core::fmt;
 
 use wolfboot_hal_flash::FlashFault;
 use wolfboot_image_format::HeaderError;
-use wolfboot_swap_state_machine::TrailerError;
+use wolfboot_swap_state_machine::{SecretError, TrailerError};
 use wolfboot_verify::VerifyError;
 
 /// Why an application-side call failed.
@@ -86,6 +86,17 @@ impl From<FlashFault> for Error {
 impl From<TrailerError> for Error {
     fn from(e: TrailerError) -> Self {
         Error::Trailer(e)
+    }
+}
+
+impl From<SecretError> for Error {
+    fn from(e: SecretError) -> Self {
+        match e {
+            SecretError::Flash(f) => Error::Flash(f),
+            SecretError::BadLength => Error::BadKeyLength,
+            SecretError::TailTooLarge => Error::TrailerTooLarge,
+            _ => Error::OutOfRange,
+        }
     }
 }
 

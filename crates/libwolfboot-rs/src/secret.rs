@@ -1,16 +1,15 @@
 use wolfboot_encrypt::{Algorithm, Cipher, EncryptError, MAX_KEY_LEN, MAX_NONCE_LEN};
-use wolfboot_hal_flash::{FlashSet, PartitionId, PartitionSet};
+use wolfboot_hal_flash::{FlashSet, PartitionSet};
+use wolfboot_swap_state_machine::{SecretArea, TrailerConfig};
 
 use crate::error::Error;
 
-/// Largest trailer-sector tail this crate preserves across the sector
-/// rewrite that storing a key needs (bytes).
-const TAIL_BUF: usize = 1024;
-
-/// The update-encryption secret area of wolfBoot's `EXT_ENCRYPTED` builds:
-/// key then nonce, in the last `key_len + nonce_len` bytes of BOOT (the
-/// trailers of both partitions then end that many bytes earlier:
-/// configure the trailer's skip to match).
+/// The update-encryption secret of wolfBoot's `EXT_ENCRYPTED` builds: key
+/// then nonce, stored in BOOT where the trailer ends (the last
+/// `key_len + nonce_len` bytes of BOOT, with the trailer's skip set by
+/// [`WolfBootConfig::with_encryption`](crate::WolfBootConfig::with_encryption)).
+/// Where it is and how it is written is the state machine's
+/// [`SecretArea`], the same code the bootloader reads it with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct EncryptSecret {
     /// The cipher of the UPDATE partition.
@@ -48,54 +47,29 @@ impl EncryptSecret {
         self.len() == 0
     }
 
+    /// The area on flash, owned by the state machine's [`SecretArea`]:
+    /// where `trailer`'s BOOT trailer ends in `layout`.
+    fn area(&self, layout: &PartitionSet, trailer: TrailerConfig) -> Result<SecretArea, Error> {
+        if *self != Self::of(self.algorithm) {
+            return Err(Error::BadKeyLength);
+        }
+        SecretArea::new(layout, trailer, self.algorithm).map_err(Error::from)
+    }
+
     /// Write key and nonce (or the erased pattern) as wolfBoot's
-    /// `hal_set_key` does: the BOOT sector holding them is read, erased and
-    /// written back with the secret in place. Only the sector's tail (secret
-    /// plus trailer) can hold data, so that tail is what is kept in RAM.
+    /// `hal_set_key` does ([`SecretArea::write`] / [`SecretArea::erase`]).
     pub(crate) fn store<S: FlashSet>(
         &self,
         flash: &mut S,
         layout: &PartitionSet,
+        trailer: TrailerConfig,
         value: Option<(&[u8], &[u8])>,
     ) -> Result<(), Error> {
-        let boot = layout.get(PartitionId::Boot);
-        let geometry = flash.geometry(boot.device);
-        let erased = geometry.erased_byte;
-        let secret_len = self.len() as usize;
-        if let Some((key, nonce)) = value {
-            if key.len() != usize::from(self.key_len) || nonce.len() != usize::from(self.nonce_len)
-            {
-                return Err(Error::BadKeyLength);
-            }
-        }
-        let sector = layout.sector_size;
-        let sector_start = boot.size.checked_sub(sector).ok_or(Error::OutOfRange)?;
-        // The tail kept: the trailer (magic, state, one nibble per sector)
-        // and the secret, rounded to whole write units.
-        let sectors = boot.size / sector.max(1);
-        let trailer_len = 5 + sectors.div_ceil(2);
-        let write = geometry.write_size.max(1);
-        let tail_len = (trailer_len + self.len()).div_ceil(write) * write;
-        let tail_len = tail_len.min(sector) as usize;
-        if tail_len > TAIL_BUF {
-            return Err(Error::TrailerTooLarge);
-        }
-        let tail_start = boot.size - tail_len as u32;
-        let mut tail = [erased; TAIL_BUF];
-        let tail = tail.get_mut(..tail_len).ok_or(Error::TrailerTooLarge)?;
-        boot.read(flash, tail_start, tail)?;
-        let at = tail_len.checked_sub(secret_len).ok_or(Error::OutOfRange)?;
-        let area = tail.get_mut(at..).ok_or(Error::OutOfRange)?;
+        let area = self.area(layout, trailer)?;
         match value {
-            Some((key, nonce)) => {
-                let (k, n) = area.split_at_mut(key.len());
-                k.copy_from_slice(key);
-                n.copy_from_slice(nonce);
-            }
-            None => area.fill(erased),
+            Some((key, nonce)) => area.write(flash, key, nonce)?,
+            None => area.erase(flash)?,
         }
-        boot.erase(flash, sector_start, boot.size)?;
-        boot.write(flash, tail_start, tail)?;
         Ok(())
     }
 
@@ -105,6 +79,7 @@ impl EncryptSecret {
         &self,
         flash: &mut S,
         layout: &PartitionSet,
+        trailer: TrailerConfig,
     ) -> Result<Cipher, Error> {
         let mut key = [0u8; MAX_KEY_LEN];
         let mut nonce = [0u8; MAX_NONCE_LEN];
@@ -114,7 +89,7 @@ impl EncryptSecret {
         let n = nonce
             .get_mut(..usize::from(self.nonce_len))
             .ok_or(Error::BadKeyLength)?;
-        if !self.load(flash, layout, k, n)? {
+        if !self.load(flash, layout, trailer, k, n)? {
             return Err(Error::NoEncryptKey);
         }
         Cipher::new(self.algorithm, k, n).map_err(|e| match e {
@@ -124,23 +99,15 @@ impl EncryptSecret {
         })
     }
 
+    /// Read the stored key and nonce ([`SecretArea::read`]).
     pub(crate) fn load<S: FlashSet>(
         &self,
         flash: &mut S,
         layout: &PartitionSet,
+        trailer: TrailerConfig,
         key: &mut [u8],
         nonce: &mut [u8],
     ) -> Result<bool, Error> {
-        if key.len() != usize::from(self.key_len) || nonce.len() != usize::from(self.nonce_len) {
-            return Err(Error::BadKeyLength);
-        }
-        let boot = layout.get(PartitionId::Boot);
-        let at = boot.size.checked_sub(self.len()).ok_or(Error::OutOfRange)?;
-        boot.read(flash, at, key)?;
-        boot.read(flash, at + u32::from(self.key_len), nonce)?;
-        let erased = flash.geometry(boot.device).erased_byte;
-        // wolfBoot treats an all-erased or all-zero key as "no key".
-        let blank = key.iter().all(|b| *b == erased) || key.iter().all(|b| *b == 0);
-        Ok(!blank)
+        Ok(self.area(layout, trailer)?.read(flash, key, nonce)?)
     }
 }

@@ -3,200 +3,18 @@
 
 use core::fmt;
 
-use wolfboot_hal_flash::{
-    FlashFault, FlashSet, LayoutError, PartitionError, PartitionId, PartitionSet,
-};
+use wolfboot_hal_flash::{FlashSet, PartitionId, PartitionSet};
 
-use wolfboot_encrypt::{is_blank_key, Algorithm, Cipher, MAX_KEY_LEN, MAX_NONCE_LEN};
+use wolfboot_encrypt::{is_blank_key, Cipher, MAX_KEY_LEN, MAX_NONCE_LEN};
 
-use wolfboot_image_format::wire::{self, img_type::PART_APP};
+use wolfboot_image_format::wire::img_type::PART_APP;
 use wolfboot_verify::{SourceError, VerifiedImage, VerifyError};
 
+pub use crate::config::BootConfig;
 use crate::constants::WOLFBOOT_MAGIC_TRAIL;
+pub use crate::decision::{BootAction, BootDecision, BootError, RefuseReason};
 use crate::image::{HeaderFacts, ImageVerifier, PartitionReader};
-use crate::trailer::{
-    PartitionState, PartitionTrailer, SectorFlag, TrailerConfig, TrailerError, MAX_WRITE_SIZE,
-};
-
-/// Bootloader options (wolfBoot build switches as run-time values).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct BootConfig {
-    /// Trailer encoding (`NVM_FLASH_WRITEONCE`, `WOLFBOOT_FLAGS_INVERT`).
-    pub trailer: TrailerConfig,
-    /// `IMAGE_HEADER_SIZE` in bytes.
-    pub header_size: u32,
-    /// `ALLOW_DOWNGRADE`: install updates whose version is not greater.
-    pub allow_downgrade: bool,
-    /// `DISABLE_BACKUP`: copy UPDATE over BOOT without backup (UPDATE keeps
-    /// the new image, BOOT ends in SUCCESS, no rollback). Unlike the swap
-    /// there is no moment when both images exist, so a cut leaves BOOT
-    /// unbootable until the next reset copies UPDATE again, which it always
-    /// can since UPDATE is never written (checked at every cut point by the
-    /// power-cut tests). UPDATE stays UPDATING, as in wolfBoot: later boots
-    /// verify it again and refuse it as not newer, writing nothing.
-    pub disable_backup: bool,
-    /// `EXT_ENCRYPTED`: UPDATE holds the image encrypted with this cipher,
-    /// keyed by the secret stored at the end of BOOT (where
-    /// `libwolfboot-rs`'s `set_encrypt_key` puts it). SWAP only ever holds
-    /// ciphertext. The trailer's skip must leave room for the secret
-    /// ([`TrailerConfig::with_encrypt_secret`]); not with write-once.
-    pub encryption: Option<Algorithm>,
-}
-
-impl Default for BootConfig {
-    fn default() -> Self {
-        BootConfig {
-            trailer: TrailerConfig::default(),
-            header_size: wire::IMAGE_HEADER_SIZE_DEFAULT as u32,
-            allow_downgrade: false,
-            disable_backup: false,
-            encryption: None,
-        }
-    }
-}
-
-/// Why an update (or fallback) was not installed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum RefuseReason {
-    /// No image header in UPDATE.
-    NoImage,
-    /// UPDATE does not hold an application image.
-    WrongType,
-    /// UPDATE image too large for the partition minus trailer.
-    TooLarge,
-    /// UPDATE image failed verification.
-    Verify(VerifyError),
-    /// Updates are encrypted but no key is stored (or the cipher is not
-    /// built in): UPDATE cannot be read.
-    NoKey,
-    /// A delta image whose base is not the image in BOOT (version or digest).
-    DeltaBaseMismatch,
-    /// A delta image where none can be applied: delta support not built
-    /// in, malformed delta fields, or no running image to patch.
-    DeltaUnsupported,
-    /// UPDATE version is not greater than BOOT's (downgrade refused).
-    NotNewer {
-        /// Version in BOOT.
-        current: u32,
-        /// Version in UPDATE.
-        candidate: u32,
-    },
-}
-
-impl fmt::Display for RefuseReason {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            RefuseReason::NoImage => f.write_str("no image in UPDATE"),
-            RefuseReason::WrongType => f.write_str("UPDATE image is not an application"),
-            RefuseReason::TooLarge => f.write_str("UPDATE image too large"),
-            RefuseReason::Verify(e) => write!(f, "UPDATE image invalid: {e}"),
-            RefuseReason::NoKey => f.write_str("no update encryption key stored"),
-            RefuseReason::DeltaBaseMismatch => {
-                f.write_str("delta update does not apply to the running image")
-            }
-            RefuseReason::DeltaUnsupported => f.write_str("delta update cannot be applied"),
-            RefuseReason::NotNewer { current, candidate } => {
-                write!(
-                    f,
-                    "UPDATE version {candidate} not greater than current {current}"
-                )
-            }
-        }
-    }
-}
-
-/// What happened on the way to the boot decision.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BootAction {
-    /// Nothing to do: BOOT booted as is.
-    NoUpdate,
-    /// A triggered update was installed (BOOT now TESTING).
-    Installed,
-    /// BOOT was still TESTING: the previous image was swapped back.
-    RolledBack,
-    /// An interrupted final step of an earlier swap was completed.
-    FinishedInterrupted,
-    /// BOOT did not verify; UPDATE's image was swapped in.
-    EmergencyFallback,
-    /// A triggered update (or rollback) was refused; BOOT booted as is.
-    UpdateRefused(RefuseReason),
-}
-
-/// The verified image to boot.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct BootDecision {
-    /// The image in BOOT, verified in place after every flash change.
-    pub image: VerifiedImage,
-    /// BOOT's trailer state at decision time.
-    pub boot_state: Option<PartitionState>,
-    /// What was done.
-    pub action: BootAction,
-}
-
-/// Why no boot decision could be made.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum BootError {
-    /// A flash operation failed (power loss included); run again after reset.
-    Flash(FlashFault),
-    /// The partition layout does not fit the devices.
-    Layout(LayoutError),
-    /// Geometry or options this implementation cannot work with.
-    Unsupported,
-    /// A trailer position fell out of range.
-    Trailer(TrailerError),
-    /// Neither BOOT nor a fallback image verified: nothing to boot (wolfBoot panics).
-    NoBootableImage {
-        /// Why BOOT failed.
-        boot: VerifyError,
-        /// Why the fallback was refused, if it was tried and refused.
-        fallback: Option<RefuseReason>,
-    },
-}
-
-impl fmt::Display for BootError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            BootError::Flash(e) => write!(f, "flash failure: {e}"),
-            BootError::Layout(e) => write!(f, "bad partition layout: {e}"),
-            BootError::Unsupported => f.write_str("unsupported geometry or options"),
-            BootError::Trailer(e) => write!(f, "{e}"),
-            BootError::NoBootableImage { boot, fallback } => {
-                write!(f, "no bootable image (BOOT: {boot}")?;
-                if let Some(r) = fallback {
-                    write!(f, "; fallback: {r}")?;
-                }
-                f.write_str(")")
-            }
-        }
-    }
-}
-
-impl From<TrailerError> for BootError {
-    fn from(e: TrailerError) -> Self {
-        match e {
-            TrailerError::Flash(f) => BootError::Flash(f),
-            TrailerError::UnsupportedGeometry => BootError::Unsupported,
-            other => BootError::Trailer(other),
-        }
-    }
-}
-
-impl From<PartitionError<FlashFault>> for BootError {
-    fn from(e: PartitionError<FlashFault>) -> Self {
-        match e {
-            PartitionError::Flash(f) => BootError::Flash(f),
-            PartitionError::OutOfRange => BootError::Trailer(TrailerError::OutOfRange),
-        }
-    }
-}
-
-impl From<FlashFault> for BootError {
-    fn from(e: FlashFault) -> Self {
-        BootError::Flash(e)
-    }
-}
+use crate::trailer::{PartitionState, PartitionTrailer, SectorFlag, TrailerError, MAX_WRITE_SIZE};
 
 pub(crate) enum UpdateOutcome {
     Swapped,
@@ -344,15 +162,19 @@ impl<S: FlashSet, V: ImageVerifier> Bootloader<S, V> {
     }
 
     /// Application side: request installation of the image in UPDATE at next
-    /// boot (`wolfBoot_update_trigger`).
+    /// boot (`wolfBoot_update_trigger`, [`app::update_trigger`]).
+    ///
+    /// [`app::update_trigger`]: crate::app::update_trigger
     pub fn update_trigger(&mut self) -> Result<(), TrailerError> {
-        self.update_trailer.trigger(&mut self.flash)
+        crate::app::update_trigger(&mut self.flash, &self.layout, self.config.trailer)
     }
 
-    /// Application side: confirm the running image (`wolfBoot_success`).
+    /// Application side: confirm the running image (`wolfBoot_success`,
+    /// [`app::success`]).
+    ///
+    /// [`app::success`]: crate::app::success
     pub fn success(&mut self) -> Result<(), TrailerError> {
-        self.boot_trailer
-            .set_state(&mut self.flash, PartitionState::Success)
+        crate::app::success(&mut self.flash, &self.layout, self.config.trailer)
     }
 
     /// Run the boot sequence once, as at reset: finish an interrupted swap,
@@ -419,7 +241,7 @@ impl<S: FlashSet, V: ImageVerifier> Bootloader<S, V> {
     }
 
     /// Bytes of BOOT / UPDATE an image may occupy: the partition less the
-    /// trailer area ([`TrailerConfig::reserved_len`]).
+    /// trailer area ([`TrailerConfig::reserved_len`](crate::TrailerConfig::reserved_len)).
     pub fn image_area(&self) -> u32 {
         let psize = self.layout.partition_size();
         psize.saturating_sub(reserved_len(&self.config, psize, self.sector_size()))
@@ -495,9 +317,7 @@ impl<S: FlashSet, V: ImageVerifier> Bootloader<S, V> {
     /// Offset of the encryption secret in BOOT (wolfBoot's
     /// `ENCRYPT_TMP_SECRET_OFFSET`): where the trailer ends.
     fn secret_offset(&self) -> u32 {
-        self.layout
-            .partition_size()
-            .saturating_sub(self.config.trailer.trailer_skip)
+        crate::secret::offset(self.layout.partition_size(), &self.config.trailer)
     }
 
     /// Offset in BOOT of the staging sector of the final step.
@@ -538,7 +358,7 @@ impl<S: FlashSet, V: ImageVerifier> Bootloader<S, V> {
         let mut stored = [0u8; MAX_SECRET];
         let stored_s = stored.get_mut(..len).ok_or(BootError::Unsupported)?;
         let secret_at = self.secret_offset();
-        boot.read(&mut self.flash, secret_at, stored_s)?;
+        crate::secret::read_at(&mut self.flash, boot, secret_at, stored_s)?;
         let key_of = |b: &[u8]| b.get(..alg.key_len()).is_none_or(is_blank_key);
         let stored_ok = !key_of(stored_s);
 

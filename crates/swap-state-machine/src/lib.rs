@@ -13,6 +13,9 @@
 //!   [`ImageSource`], [`VerifiedImage`], [`VerifyError`].
 //! * [`boot`] — [`Bootloader::boot`]: the reset-time decision (resume,
 //!   rollback, install, emergency fallback) and the three-way swap through SWAP.
+//! * [`secret`] — [`SecretArea`]: the update-encryption key and nonce
+//!   stored at the end of BOOT (`EXT_ENCRYPTED`), read by the bootloader,
+//!   written and erased by `libwolfboot-rs`.
 //! * `delta` (feature `delta`) — applying wolfBoot delta images in place,
 //!   forward on install and inverse on rollback.
 //! * [`app`] — application-side operations (trigger, success, states) for
@@ -92,17 +95,21 @@ pub mod app;
 #[cfg(feature = "armored")]
 pub mod armored;
 pub mod boot;
+mod config;
 pub mod constants;
+mod decision;
 #[cfg(feature = "delta")]
 mod delta;
 pub mod image;
 #[cfg(feature = "opcount")]
 pub mod opcount;
+pub mod secret;
 pub mod trailer;
 pub mod verifier;
 
 pub use boot::{BootAction, BootConfig, BootDecision, BootError, Bootloader, RefuseReason};
 pub use image::{ImageVerifier, PartitionReader};
+pub use secret::{SecretArea, SecretError};
 pub use trailer::{PartitionState, PartitionTrailer, SectorFlag, TrailerConfig, TrailerError};
 pub use verifier::KeystoreVerifier;
 pub use wolfboot_encrypt::Algorithm as EncryptAlgorithm;

@@ -314,6 +314,13 @@ impl PartitionTrailer {
             .unwrap_or(self.partition.size)
     }
 
+    /// Bytes the trailer occupies before [`end_offset`](Self::end_offset):
+    /// magic, state and one flag nibble per sector of the partition.
+    pub fn used_len(&self) -> u32 {
+        let sectors = self.partition.size / self.sector_size.max(1);
+        TRAILER_FLAGS_FROM_END - 1 + sectors.div_ceil(2)
+    }
+
     /// Partition-relative offset where the trailer ends: the magic is the 4
     /// bytes before it. The partition size less the skip; with
     /// `EXT_ENCRYPTED`, where BOOT keeps the encryption key and nonce
