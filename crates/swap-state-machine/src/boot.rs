@@ -68,14 +68,14 @@ impl fmt::Debug for Secret {
 /// The bootloader: flash set, verifier, layout and options.
 #[derive(Debug)]
 pub struct Bootloader<S, V> {
-    pub(crate) flash: S,
+    flash: S,
     verifier: V,
-    pub(crate) layout: PartitionSet,
-    pub(crate) config: BootConfig,
+    layout: PartitionSet,
+    config: BootConfig,
     boot_trailer: PartitionTrailer,
-    pub(crate) update_trailer: PartitionTrailer,
+    update_trailer: PartitionTrailer,
     secret: Option<Secret>,
-    pub(crate) cipher: Option<Cipher>,
+    cipher: Option<Cipher>,
 }
 
 impl<S: FlashSet, V: ImageVerifier> Bootloader<S, V> {
@@ -303,6 +303,61 @@ impl<S: FlashSet, V: ImageVerifier> Bootloader<S, V> {
             None
         };
         PartitionReader::with_len(&mut self.flash, self.layout.get(part), len).decrypting(cipher)
+    }
+
+    // What `delta` uses of the bootloader's state.
+
+    /// `IMAGE_HEADER_SIZE`.
+    #[cfg(feature = "delta")]
+    #[inline(always)]
+    pub(crate) fn header_size(&self) -> u32 {
+        self.config.header_size
+    }
+
+    /// Whether UPDATE is encrypted (`EXT_ENCRYPTED`).
+    #[cfg(feature = "delta")]
+    #[inline(always)]
+    pub(crate) fn is_encrypted(&self) -> bool {
+        self.config.encryption.is_some()
+    }
+
+    /// The keyed cipher of UPDATE (encrypted builds with a key stored).
+    #[cfg(feature = "delta")]
+    #[inline(always)]
+    pub(crate) fn update_cipher(&mut self) -> Option<&mut Cipher> {
+        self.cipher.as_mut()
+    }
+
+    /// The flash, the layout and UPDATE's cipher (`None` unless encrypted),
+    /// at once: for readers that decrypt UPDATE while reading BOOT.
+    #[cfg(feature = "delta")]
+    #[inline(always)]
+    pub(crate) fn flash_and_cipher(&mut self) -> (&mut S, &PartitionSet, Option<&mut Cipher>) {
+        let cipher = if self.config.encryption.is_some() {
+            self.cipher.as_mut()
+        } else {
+            None
+        };
+        (&mut self.flash, &self.layout, cipher)
+    }
+
+    /// Swap progress of `sector`, from UPDATE's trailer (`None`: no magic).
+    #[cfg(feature = "delta")]
+    #[inline(always)]
+    pub(crate) fn progress(&mut self, sector: u32) -> Result<Option<SectorFlag>, TrailerError> {
+        self.update_trailer.sector_flag(&mut self.flash, sector)
+    }
+
+    /// Record the swap progress of `sector` in UPDATE's trailer.
+    #[cfg(feature = "delta")]
+    #[inline(always)]
+    pub(crate) fn record_progress(
+        &mut self,
+        sector: u32,
+        flag: SectorFlag,
+    ) -> Result<(), TrailerError> {
+        self.update_trailer
+            .set_sector_flag(&mut self.flash, sector, flag)
     }
 
     /// `transfer` in encrypted builds, [`Transfer::Raw`] otherwise.

@@ -94,8 +94,8 @@ enum PatchStop {
 
 impl<S: FlashSet, V: ImageVerifier> Bootloader<S, V> {
     fn delta_fields(&mut self) -> Result<Option<DeltaFields>, BootError> {
-        let hdr = self.config.header_size;
-        let size = self.layout.update.size;
+        let hdr = self.header_size();
+        let size = self.layout().update.size;
         let mut r = self.reader(PartitionId::Update, size);
         let base_version = r.find_tlv_u32(hdr, tlv::DELTA_BASE)?;
         let patch_len = r.find_tlv_u32(hdr, tlv::DELTA_SIZE)?;
@@ -125,13 +125,13 @@ impl<S: FlashSet, V: ImageVerifier> Bootloader<S, V> {
     /// Whether BOOT's image digest equals `expected` (its digest TLV of the
     /// same length).
     fn boot_digest_is(&mut self, expected: &[u8]) -> Result<bool, BootError> {
-        let hdr = self.config.header_size;
+        let hdr = self.header_size();
         let tags: &[u16] = match expected.len() {
             32 => &[tlv::SHA256],
             48 => &[tlv::SHA384, tlv::SHA3_384],
             _ => &[],
         };
-        let size = self.layout.boot.size;
+        let size = self.layout().boot.size;
         let mut r = self.reader(PartitionId::Boot, size);
         for &tag in tags {
             let mut d = [0u8; MAX_DIGEST];
@@ -159,7 +159,7 @@ impl<S: FlashSet, V: ImageVerifier> Bootloader<S, V> {
             Mode::Rollback => true,
             Mode::Emergency => return refuse(RefuseReason::DeltaUnsupported),
         };
-        let hdr = self.config.header_size;
+        let hdr = self.header_size();
         let Some(d) = self.delta_fields()? else {
             return refuse(RefuseReason::DeltaUnsupported);
         };
@@ -192,7 +192,7 @@ impl<S: FlashSet, V: ImageVerifier> Bootloader<S, V> {
         }
 
         let s = self.sector_size();
-        let psize = self.layout.partition_size();
+        let psize = self.layout().partition_size();
         let copy_limit = self.image_area();
         let Ok(mut patcher) = Patcher::new(copy_limit, patch_len) else {
             return refuse(RefuseReason::DeltaUnsupported);
@@ -200,10 +200,7 @@ impl<S: FlashSet, V: ImageVerifier> Bootloader<S, V> {
         let mut total = s;
         let mut sector: u32 = 0;
         while sector.saturating_mul(s) < total {
-            let flag = self
-                .update_trailer
-                .sector_flag(&mut self.flash, sector)?
-                .unwrap_or(SectorFlag::New);
+            let flag = self.progress(sector)?.unwrap_or(SectorFlag::New);
             let record = (sector + 1).saturating_mul(s) < psize;
             let mut step = flag;
             if flag == SectorFlag::New {
@@ -213,11 +210,7 @@ impl<S: FlashSet, V: ImageVerifier> Bootloader<S, V> {
                     Err(()) => return refuse(RefuseReason::DeltaUnsupported),
                 }
                 if record {
-                    self.update_trailer.set_sector_flag(
-                        &mut self.flash,
-                        sector,
-                        SectorFlag::Swapping,
-                    )?;
+                    self.record_progress(sector, SectorFlag::Swapping)?;
                 }
                 step = SectorFlag::Swapping;
             } else if self
@@ -230,11 +223,7 @@ impl<S: FlashSet, V: ImageVerifier> Bootloader<S, V> {
                 let t = self.transfer(Transfer::Decrypt);
                 self.copy_sector(PartitionId::Swap, 0, PartitionId::Boot, sector, t)?;
                 if record {
-                    self.update_trailer.set_sector_flag(
-                        &mut self.flash,
-                        sector,
-                        SectorFlag::Updated,
-                    )?;
+                    self.record_progress(sector, SectorFlag::Updated)?;
                 }
             }
             sector += 1;
@@ -265,10 +254,10 @@ impl<S: FlashSet, V: ImageVerifier> Bootloader<S, V> {
         write: bool,
     ) -> Result<Result<(), ()>, BootError> {
         let s = self.sector_size();
-        let swap = self.layout.swap;
-        let erased = self.flash.geometry(swap.device).erased_byte;
-        let ws = self.flash.geometry(swap.device).write_size.max(1) as usize;
-        let encrypted = self.config.encryption.is_some();
+        let swap = self.layout().swap;
+        let erased = self.flash().geometry(swap.device).erased_byte;
+        let ws = self.flash().geometry(swap.device).write_size.max(1) as usize;
+        let encrypted = self.is_encrypted();
         let mut buf = [0u8; CHUNK];
         let mut len: u32 = 0;
         while len < s {
@@ -292,13 +281,12 @@ impl<S: FlashSet, V: ImageVerifier> Bootloader<S, V> {
                 let blank = out.iter().all(|b| *b == erased);
                 if encrypted {
                     let at = sector.saturating_mul(s).saturating_add(len);
-                    self.cipher
-                        .as_mut()
+                    self.update_cipher()
                         .ok_or(BootError::Unsupported)?
                         .apply_at(at, out);
                 }
                 if encrypted || !blank {
-                    swap.write(&mut self.flash, len, out)?;
+                    swap.write(self.flash_mut(), len, out)?;
                 }
             }
             len += n as u32;
@@ -313,15 +301,11 @@ impl<S: FlashSet, V: ImageVerifier> Bootloader<S, V> {
         patch_offset: u32,
         out: &mut [u8],
     ) -> Result<usize, PatchStop> {
-        let cipher = if self.config.encryption.is_some() {
-            self.cipher.as_mut()
-        } else {
-            None
-        };
+        let (set, layout, cipher) = self.flash_and_cipher();
         let mut io = FlashPatchIo {
-            set: &mut self.flash,
-            boot: self.layout.boot,
-            update: self.layout.update,
+            set,
+            boot: layout.boot,
+            update: layout.update,
             patch_offset,
             cipher,
             fault: None,
