@@ -93,20 +93,20 @@ pub const ENCRYPTION: Option<wolfboot_swap_state_machine::EncryptAlgorithm> =
         None
     };
 
-/// wolfBoot's trailer options for this board: its defaults (words may be
-/// programmed again with bits cleared, so no `NVM_FLASH_WRITEONCE`; flash
-/// erases to 0xFF, so no `WOLFBOOT_FLAGS_INVERT`; no `TRAILER_SKIP`), except
-/// that with [`ENCRYPTION`] both trailers end below the key and nonce stored
-/// at the end of BOOT (`ENCRYPT_TMP_SECRET_OFFSET`), as in wolfBoot.
-///
-/// This is the trailer *with* the secret area: an application builds its
-/// `WolfBootConfig` from it and `secret: ENCRYPTION.map(EncryptSecret::of)`
-/// (not `with_encryption`, which would add the area a second time).
-pub const TRAILER: wolfboot_swap_state_machine::TrailerConfig = match ENCRYPTION {
-    Some(alg) => wolfboot_swap_state_machine::TrailerConfig::DEFAULT
-        .with_encrypt_secret(alg.key_len() as u32, alg.nonce_len() as u32),
-    None => wolfboot_swap_state_machine::TrailerConfig::DEFAULT,
-};
+/// What bootloader and application agree on, defined once: the layout
+/// ([`layout::PARTITIONS`]), wolfBoot's default trailer options (words may
+/// be programmed again with bits cleared, so no `NVM_FLASH_WRITEONCE`; flash
+/// erases to 0xFF, so no `WOLFBOOT_FLAGS_INVERT`; no `TRAILER_SKIP`) and
+/// [`ENCRYPTION`], with which both trailers end below the key and nonce
+/// stored at the end of BOOT (`ENCRYPT_TMP_SECRET_OFFSET`), as in wolfBoot.
+/// The bootloader takes its `BootConfig` from it (`boot_config`), the
+/// application its `WolfBootConfig` (`WolfBootConfig::from_device`).
+pub const DEVICE: wolfboot_swap_state_machine::DeviceConfig =
+    wolfboot_swap_state_machine::DeviceConfig::new(layout::PARTITIONS).with_encryption(ENCRYPTION);
+
+/// The trailer options of [`DEVICE`]: *with* the secret area when
+/// [`ENCRYPTION`] is set.
+pub const TRAILER: wolfboot_swap_state_machine::TrailerConfig = DEVICE.trailer;
 
 /// Whether the bootloader applies delta (diff) images (feature `delta`).
 pub const DELTA: bool = cfg!(feature = "delta");

@@ -15,15 +15,15 @@ mod firmware {
     use wolfboot_board_mps2_an385::{
         console::{Console, Uart},
         jump,
-        layout::{self, IMAGE_HEADER_SIZE, PARTITIONS},
+        layout::{self, IMAGE_HEADER_SIZE},
         semihost, take_flash, testctl,
         verifier::KeystoreVerifier,
-        BOARD_NAME, ENCRYPTION, TRAILER,
+        BOARD_NAME, DEVICE,
     };
     use wolfboot_mcu_boot::report;
     #[cfg(feature = "armored")]
     use wolfboot_swap_state_machine::armored::{require_granted, Verdict};
-    use wolfboot_swap_state_machine::{BootConfig, Bootloader};
+    use wolfboot_swap_state_machine::{BootConfig, Bootloader, PartitionSet};
 
     #[allow(dead_code)]
     mod keys {
@@ -46,13 +46,16 @@ mod firmware {
         // and holds no reference into the flash device.
         let flash = unsafe { take_flash(settings, true) };
         let config = BootConfig {
-            trailer: TRAILER,
+            trailer: DEVICE.trailer,
             header_size: IMAGE_HEADER_SIZE,
-            encryption: ENCRYPTION,
+            encryption: DEVICE.encryption,
             ..BootConfig::default()
         };
+        // A constant item: the layout folds into the code as PARTITIONS did
+        // (reading `DEVICE.layout` in place costs 56 bytes).
+        const LAYOUT: PartitionSet = DEVICE.layout;
         let verifier = KeystoreVerifier::new(&keys::KEYSTORE);
-        let Ok(mut bootloader) = Bootloader::new(flash, verifier, PARTITIONS, config) else {
+        let Ok(mut bootloader) = Bootloader::new(flash, verifier, LAYOUT, config) else {
             con.println("bad partition layout");
             halt(&mut con, settings.is_some())
         };

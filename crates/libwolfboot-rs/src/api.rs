@@ -1,6 +1,8 @@
 use wolfboot_hal_flash::{FlashSet, PartitionId, PartitionSet};
 use wolfboot_image_format::{ImageHeader, ImageType};
-use wolfboot_swap_state_machine::{app, PartitionState, PartitionTrailer, TrailerConfig};
+use wolfboot_swap_state_machine::{
+    app, DeviceConfig, PartitionState, PartitionTrailer, TrailerConfig,
+};
 
 use crate::error::Error;
 use crate::secret::EncryptSecret;
@@ -9,7 +11,9 @@ use crate::writer::UpdateWriter;
 /// How the application sees the bootloader's configuration. It must match
 /// the bootloader's build (wolfBoot's `.config`): same layout, same trailer
 /// options, same `IMAGE_HEADER_SIZE` (the `HEADER_SIZE` parameter of
-/// [`WolfBoot`]).
+/// [`WolfBoot`]). A board that defines its [`DeviceConfig`] once gets it
+/// with [`from_device`](Self::from_device), the bootloader its `BootConfig`
+/// with [`DeviceConfig::boot_config`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct WolfBootConfig {
     /// BOOT, UPDATE and SWAP.
@@ -27,6 +31,20 @@ impl WolfBootConfig {
             layout,
             trailer: TrailerConfig::default(),
             secret: None,
+        }
+    }
+
+    /// The application's view of a board's [`DeviceConfig`] (the one the
+    /// bootloader's `BootConfig` comes from): its layout, its trailer (the
+    /// secret area already reserved when it encrypts) and its cipher.
+    pub const fn from_device(device: DeviceConfig) -> Self {
+        WolfBootConfig {
+            layout: device.layout,
+            trailer: device.trailer,
+            secret: match device.encryption {
+                Some(alg) => Some(EncryptSecret::of(alg)),
+                None => None,
+            },
         }
     }
 
@@ -245,5 +263,11 @@ impl<S: FlashSet, const HEADER_SIZE: usize> WolfBoot<S, HEADER_SIZE> {
             key,
             nonce,
         )
+    }
+}
+
+impl From<DeviceConfig> for WolfBootConfig {
+    fn from(device: DeviceConfig) -> Self {
+        Self::from_device(device)
     }
 }

@@ -52,7 +52,7 @@ pub use wolfboot_hal_flash::{
 };
 pub use wolfboot_image_format::{HeaderError, ImageHeader, ImageType};
 pub use wolfboot_swap_state_machine::{
-    PartitionReader, PartitionState, TrailerConfig, TrailerError,
+    DeviceConfig, PartitionReader, PartitionState, TrailerConfig, TrailerError,
 };
 pub use wolfboot_verify::{AuthType, KeySlot, Keystore, KeystoreError, VerifiedImage, VerifyError};
 

@@ -30,14 +30,20 @@ pub struct BootConfig {
     pub encryption: Option<Algorithm>,
 }
 
+impl BootConfig {
+    /// wolfBoot's defaults: default trailer, 256-byte headers, no
+    /// downgrade, backup kept, no encryption.
+    pub const DEFAULT: BootConfig = BootConfig {
+        trailer: TrailerConfig::DEFAULT,
+        header_size: wire::IMAGE_HEADER_SIZE_DEFAULT as u32,
+        allow_downgrade: false,
+        disable_backup: false,
+        encryption: None,
+    };
+}
+
 impl Default for BootConfig {
     fn default() -> Self {
-        BootConfig {
-            trailer: TrailerConfig::default(),
-            header_size: wire::IMAGE_HEADER_SIZE_DEFAULT as u32,
-            allow_downgrade: false,
-            disable_backup: false,
-            encryption: None,
-        }
+        Self::DEFAULT
     }
 }

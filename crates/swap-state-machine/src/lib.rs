@@ -13,6 +13,8 @@
 //!   [`ImageSource`], [`VerifiedImage`], [`VerifyError`].
 //! * [`boot`] — [`Bootloader::boot`]: the reset-time decision (resume,
 //!   rollback, install, emergency fallback) and the three-way swap through SWAP.
+//! * [`device`] — [`DeviceConfig`]: layout, trailer options and cipher,
+//!   what bootloader and application must agree on, defined once per board.
 //! * [`secret`] — [`SecretArea`]: the update-encryption key and nonce
 //!   stored at the end of BOOT (`EXT_ENCRYPTED`), read by the bootloader,
 //!   written and erased by `libwolfboot-rs`.
@@ -100,6 +102,7 @@ pub mod constants;
 mod decision;
 #[cfg(feature = "delta")]
 mod delta;
+pub mod device;
 pub mod image;
 #[cfg(feature = "opcount")]
 pub mod opcount;
@@ -108,6 +111,7 @@ pub mod trailer;
 pub mod verifier;
 
 pub use boot::{BootAction, BootConfig, BootDecision, BootError, Bootloader, RefuseReason};
+pub use device::DeviceConfig;
 pub use image::{ImageVerifier, PartitionReader};
 pub use secret::{SecretArea, SecretError};
 pub use trailer::{PartitionState, PartitionTrailer, SectorFlag, TrailerConfig, TrailerError};

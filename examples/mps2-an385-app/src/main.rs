@@ -26,14 +26,13 @@
 use cortex_m_rt::{entry, exception, ExceptionFrame};
 use wolfboot_board_mps2_an385::{
     console::{Console, Uart},
-    layout::{IMAGE_HEADER_SIZE, PARTITIONS},
+    layout::IMAGE_HEADER_SIZE,
     semihost, take_flash,
     testctl::{self, flags},
-    BoardFlashSet, ENCRYPTION, TRAILER,
+    BoardFlashSet, DEVICE,
 };
 use wolfboot_libwolfboot::{
-    EncryptSecret, Error, PartitionId, PartitionState, UpdateError, VersionPolicy, WolfBoot,
-    WolfBootConfig,
+    Error, PartitionId, PartitionState, UpdateError, VersionPolicy, WolfBoot, WolfBootConfig,
 };
 
 /// The keystore the bootloader was built with (`WOLFBOOT_KEYSTORE_RS`).
@@ -173,15 +172,7 @@ fn main() -> ! {
     // SAFETY: the only flash owner. The application runs from BOOT and only
     // programs the BOOT trailer sector and UPDATE, which hold no Rust object.
     let flash = unsafe { take_flash(settings, false) };
-    let mut wb = App::new(
-        flash,
-        WolfBootConfig {
-            layout: PARTITIONS,
-            // TRAILER already ends below the key area when ENCRYPTION is set.
-            trailer: TRAILER,
-            secret: ENCRYPTION.map(EncryptSecret::of),
-        },
-    );
+    let mut wb = App::new(flash, WolfBootConfig::from_device(DEVICE));
 
     let version = wb.current_firmware_version().ok().flatten().unwrap_or(0);
     con.print("app: version ");
