@@ -29,6 +29,12 @@ pub mod uart;
 
 pub use wolfboot_board_mps2_an385::{ENCRYPTION, TRAILER};
 
+/// What bootloader and application agree on, defined once: this board's
+/// layout (BOOT internal, UPDATE and SWAP on the SPI NOR) with the mps2
+/// library's trailer and [`ENCRYPTION`] (the secret area at the end of BOOT).
+pub const DEVICE: wolfboot_swap_state_machine::DeviceConfig =
+    wolfboot_swap_state_machine::DeviceConfig::new(layout::PARTITIONS).with_encryption(ENCRYPTION);
+
 /// wolfBoot's `IMAGE_HEADER_SIZE` of this board (the mps2 library's, whose
 /// verifier is reused).
 pub const IMAGE_HEADER_SIZE: u32 = wolfboot_board_mps2_an385::layout::IMAGE_HEADER_SIZE;

@@ -12,15 +12,13 @@
 mod firmware {
     use cortex_m_rt::{entry, exception, ExceptionFrame};
     use wolfboot_board_ast1030_evb::{
-        chip, jump,
-        layout::{self, PARTITIONS},
-        print_chip, take_flash, testctl,
+        chip, jump, layout, print_chip, take_flash, testctl,
         uart::{Console, Uart},
-        TakeError, ENCRYPTION, IMAGE_HEADER_SIZE, TRAILER,
+        TakeError, DEVICE, IMAGE_HEADER_SIZE,
     };
     use wolfboot_board_mps2_an385::verifier::KeystoreVerifier;
     use wolfboot_mcu_boot::report;
-    use wolfboot_swap_state_machine::{BootConfig, BootError, Bootloader};
+    use wolfboot_swap_state_machine::{BootConfig, BootError, Bootloader, PartitionSet};
 
     #[allow(dead_code)]
     mod keys {
@@ -45,13 +43,15 @@ mod firmware {
         };
         print_chip(&mut con, chip(&flash));
         let config = BootConfig {
-            trailer: TRAILER,
+            trailer: DEVICE.trailer,
             header_size: IMAGE_HEADER_SIZE,
-            encryption: ENCRYPTION,
+            encryption: DEVICE.encryption,
             ..BootConfig::default()
         };
+        // A constant item, folded into the code as a plain constant layout.
+        const LAYOUT: PartitionSet = DEVICE.layout;
         let verifier = KeystoreVerifier::new(&keys::KEYSTORE);
-        let Ok(mut bootloader) = Bootloader::new(flash, verifier, PARTITIONS, config) else {
+        let Ok(mut bootloader) = Bootloader::new(flash, verifier, LAYOUT, config) else {
             halt(&mut con, "bad partition layout")
         };
         match bootloader.boot() {

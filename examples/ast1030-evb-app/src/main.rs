@@ -18,15 +18,13 @@
 
 use cortex_m_rt::{entry, exception, ExceptionFrame};
 use wolfboot_board_ast1030_evb::{
-    layout::PARTITIONS,
     take_flash,
     testctl::{self, flags},
     uart::{Console, Uart},
-    BoardFlashSet, ENCRYPTION, IMAGE_HEADER_SIZE, TRAILER,
+    BoardFlashSet, DEVICE, IMAGE_HEADER_SIZE,
 };
 use wolfboot_libwolfboot::{
-    EncryptSecret, Error, PartitionId, PartitionState, UpdateError, VersionPolicy, WolfBoot,
-    WolfBootConfig,
+    Error, PartitionId, PartitionState, UpdateError, VersionPolicy, WolfBoot, WolfBootConfig,
 };
 
 /// The keystore the bootloader was built with (`WOLFBOOT_KEYSTORE_RS`).
@@ -169,15 +167,7 @@ fn main() -> ! {
         Ok(f) => f,
         Err(_) => testctl::end_run("app: spi-nor probe failed"),
     };
-    let mut wb = App::new(
-        flash,
-        WolfBootConfig {
-            layout: PARTITIONS,
-            // TRAILER already ends below the key area.
-            trailer: TRAILER,
-            secret: ENCRYPTION.map(EncryptSecret::of),
-        },
-    );
+    let mut wb = App::new(flash, WolfBootConfig::from_device(DEVICE));
 
     let version = wb.current_firmware_version().ok().flatten().unwrap_or(0);
     con.print("app: version ");
