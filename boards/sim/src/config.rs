@@ -10,9 +10,8 @@
 //! with wolfBoot's own layout in the libwolfboot-rs tests.
 
 use wolfboot_hal_flash::{Device, MemFlashConfig, Partition, PartitionSet};
-use wolfboot_libwolfboot::EncryptSecret;
 use wolfboot_libwolfboot::WolfBootConfig;
-use wolfboot_swap_state_machine::{BootConfig, EncryptAlgorithm, TrailerConfig};
+use wolfboot_swap_state_machine::{BootConfig, DeviceConfig, EncryptAlgorithm};
 
 /// `WOLFBOOT_SECTOR_SIZE`.
 pub const SECTOR_SIZE: u32 = 0x1000;
@@ -89,14 +88,18 @@ pub const fn flash_config() -> MemFlashConfig {
     MemFlashConfig::new(FLASH_SIZE, SECTOR_SIZE, WRITE_SIZE)
 }
 
-/// What the bootloader is built with; `encryption`: UPDATE encrypted with
-/// this cipher (the trailers then end below the key area).
+/// What bootloader and application agree on: the layout, wolfBoot's
+/// default trailer and `encryption`, UPDATE's cipher (the trailers then end
+/// below the key area).
+pub fn device(encryption: Option<EncryptAlgorithm>) -> DeviceConfig {
+    DeviceConfig::new(layout()).with_encryption(encryption)
+}
+
+/// What the bootloader is built with: [`device`] and the header size.
 pub fn boot_config(encryption: Option<EncryptAlgorithm>) -> BootConfig {
     BootConfig {
         header_size: HEADER_SIZE as u32,
-        trailer: app_config_for(encryption).trailer,
-        encryption,
-        ..BootConfig::default()
+        ..device(encryption).boot_config()
     }
 }
 
@@ -106,17 +109,10 @@ pub fn app_config() -> WolfBootConfig {
     app_config_for(encryption_from_env().unwrap_or(None))
 }
 
-/// The application's configuration for `encryption` (must match the bootloader).
+/// The application's configuration for `encryption`: the same [`device`]
+/// as the bootloader's.
 pub fn app_config_for(encryption: Option<EncryptAlgorithm>) -> WolfBootConfig {
-    let plain = WolfBootConfig {
-        layout: layout(),
-        trailer: TrailerConfig::default(),
-        secret: None,
-    };
-    match encryption {
-        Some(alg) => plain.with_encryption(EncryptSecret::of(alg)),
-        None => plain,
-    }
+    WolfBootConfig::from_device(device(encryption))
 }
 
 /// The cipher named by [`ENCRYPT_ENV`] (`chacha`, `aes128`, `aes256`).
