@@ -68,3 +68,8 @@ pub unsafe fn take_flash(settings: Option<testctl::Settings>, load: bool) -> Opt
 /// programmed again with bits cleared, flash erases to 0xFF).
 pub const TRAILER: wolfboot_swap_state_machine::TrailerConfig =
     wolfboot_swap_state_machine::TrailerConfig::DEFAULT;
+
+/// What bootloader and application agree on, defined once: the layout
+/// ([`layout::PARTITIONS`]) and [`TRAILER`]; updates are not encrypted.
+pub const DEVICE: wolfboot_swap_state_machine::DeviceConfig =
+    wolfboot_swap_state_machine::DeviceConfig::new(layout::PARTITIONS).with_trailer(TRAILER);

@@ -11,13 +11,13 @@
 mod firmware {
     use cortex_m_rt::{entry, exception, ExceptionFrame};
     use wolfboot_board_microbit::{
-        layout::{self, IMAGE_HEADER_SIZE, PARTITIONS},
+        layout::{self, IMAGE_HEADER_SIZE},
         semihost, take_flash, testctl,
         verifier::KeystoreVerifier,
-        TRAILER,
+        DEVICE,
     };
     use wolfboot_mcu_boot::{console::Console, nrf_uart::NrfUart, Target};
-    use wolfboot_swap_state_machine::BootConfig;
+    use wolfboot_swap_state_machine::{BootConfig, PartitionSet};
 
     #[allow(dead_code)]
     mod keys {
@@ -37,7 +37,7 @@ mod firmware {
         // window and holds no reference into it.
         if let Some(flash) = unsafe { take_flash(settings, true) } {
             let config = BootConfig {
-                trailer: TRAILER,
+                trailer: DEVICE.trailer,
                 header_size: IMAGE_HEADER_SIZE,
                 ..BootConfig::default()
             };
@@ -45,8 +45,10 @@ mod firmware {
                 boot_address: layout::BOOT_ADDRESS,
                 rules: layout::VECTOR_RULES,
             };
+            // A constant item, folded into the code as a plain constant layout.
+            const LAYOUT: PartitionSet = DEVICE.layout;
             let verifier = KeystoreVerifier::new(&keys::KEYSTORE);
-            wolfboot_mcu_boot::run(&mut con, flash, verifier, PARTITIONS, config, &target);
+            wolfboot_mcu_boot::run(&mut con, flash, verifier, LAYOUT, config, &target);
         }
         con.println("halted");
         if settings.is_some() {

@@ -23,11 +23,11 @@ use core::sync::atomic::{AtomicBool, Ordering};
 
 use cortex_m_rt::{entry, exception, ExceptionFrame};
 use wolfboot_board_microbit::{
-    layout::{IMAGE_HEADER_SIZE, PARTITIONS, UART_TX_PIN},
+    layout::{IMAGE_HEADER_SIZE, UART_TX_PIN},
     semihost::{self, HostFile},
     take_flash,
     testctl::{self, flags},
-    BoardFlashSet, TRAILER,
+    BoardFlashSet, DEVICE,
 };
 use wolfboot_libwolfboot::{
     Error, PartitionId, PartitionState, UpdateError, VersionPolicy, WolfBoot, WolfBootConfig,
@@ -148,14 +148,7 @@ fn main() -> ! {
         con.println("app: flash window refused");
         semihost::exit(testctl::EXIT_HARNESS)
     };
-    let mut wb = App::new(
-        flash,
-        WolfBootConfig {
-            layout: PARTITIONS,
-            trailer: TRAILER,
-            secret: None,
-        },
-    );
+    let mut wb = App::new(flash, WolfBootConfig::from_device(DEVICE));
 
     let version = wb.current_firmware_version().ok().flatten().unwrap_or(0);
     con.print("app: version ");
