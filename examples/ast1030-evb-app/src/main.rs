@@ -167,7 +167,9 @@ fn main() -> ! {
         Ok(f) => f,
         Err(_) => testctl::end_run("app: spi-nor probe failed"),
     };
-    let mut wb = App::new(flash, WolfBootConfig::from_device(DEVICE));
+    // The board's DEVICE, as a constant item: evaluated at compile time.
+    const CONFIG: WolfBootConfig = WolfBootConfig::from_device(DEVICE);
+    let mut wb = App::new(flash, CONFIG);
 
     let version = wb.current_firmware_version().ok().flatten().unwrap_or(0);
     con.print("app: version ");

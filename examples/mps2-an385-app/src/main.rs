@@ -172,7 +172,9 @@ fn main() -> ! {
     // SAFETY: the only flash owner. The application runs from BOOT and only
     // programs the BOOT trailer sector and UPDATE, which hold no Rust object.
     let flash = unsafe { take_flash(settings, false) };
-    let mut wb = App::new(flash, WolfBootConfig::from_device(DEVICE));
+    // The board's DEVICE, as a constant item: evaluated at compile time.
+    const CONFIG: WolfBootConfig = WolfBootConfig::from_device(DEVICE);
+    let mut wb = App::new(flash, CONFIG);
 
     let version = wb.current_firmware_version().ok().flatten().unwrap_or(0);
     con.print("app: version ");
