@@ -139,18 +139,31 @@ pub fn elf_size(elf: &Path) -> Result<(Vec<u64>, usize), String> {
             elf.display()
         ));
     }
+    // Demangled names: a mangled name also carries crate hashes, whose
+    // letters can spell "fmt" (qemu-virt-aarch64's ed448 build did).
     let nm = Command::new("llvm-nm")
+        .arg("-C")
         .arg(elf)
         .output()
         .map_err(|e| format!("llvm-nm: {e}"))?;
     let panic_symbols = String::from_utf8_lossy(&nm.stdout)
         .lines()
-        .filter(|l| {
-            let l = l.to_ascii_lowercase();
-            l.contains("panic") || l.contains("fmt")
-        })
+        .filter(|l| is_panic_or_fmt(l))
         .count();
     Ok((nums, panic_symbols))
+}
+
+/// Whether a demangled symbol belongs to the panic or formatting machinery.
+fn is_panic_or_fmt(symbol: &str) -> bool {
+    [
+        "core::fmt::",
+        "core::panicking::",
+        "panic_fmt",
+        "rust_begin_unwind",
+        "panic_bounds_check",
+    ]
+    .iter()
+    .any(|m| symbol.contains(m))
 }
 
 /// [`elf_size`] of a bootloader: its `text data bss`, or an error naming
@@ -254,4 +267,21 @@ fn link_checkout() -> Option<(File, PathBuf)> {
 #[cfg(not(unix))]
 fn link_checkout() -> Option<(File, PathBuf)> {
     None
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn panic_and_fmt_symbols_are_told_from_crate_hashes() {
+        use super::is_panic_or_fmt;
+        assert!(is_panic_or_fmt("00001234 T core::panicking::panic_fmt"));
+        assert!(is_panic_or_fmt(
+            "00001234 t <u32 as core::fmt::Display>::fmt"
+        ));
+        assert!(is_panic_or_fmt("00001234 T rust_begin_unwind"));
+        assert!(!is_panic_or_fmt(
+            "00001234 t wolfboot_qemu_virt_aarch64::firmware::halt"
+        ));
+        assert!(!is_panic_or_fmt("00001234 t _RNvCsbhsmjLWqfMT_4main"));
+    }
 }
