@@ -25,7 +25,7 @@ use wolfboot_encrypt::{encrypt_image, Algorithm, Cipher};
 use wolfboot_hal_flash::{
     Device, Flash, MemFlash, MemFlashConfig, Partition, PartitionSet, PowerSupply, SplitFlash,
 };
-use wolfboot_swap_state_machine::PartitionId::{Boot, Update};
+use wolfboot_swap_state_machine::PartitionId::{self, Boot, Update};
 use wolfboot_swap_state_machine::{
     BootAction, BootConfig, BootDecision, BootError, Bootloader, PartitionState, RefuseReason,
     TrailerConfig, VerifyError,
@@ -391,8 +391,8 @@ struct Scenario {
     min_ops: Option<u64>,
     /// Images that may legitimately be booted.
     bootable: fn(&Images) -> Vec<Vec<u8>>,
-    /// Check the end state; returns an outcome label.
-    check: fn(&mut Rig, &Images, &BootDecision, bool) -> Result<&'static str, String>,
+    /// The end states it accepts.
+    expect: Expect,
 }
 
 fn place(s: &Setup, boot: &[u8], update: &[u8]) -> Rig {
@@ -489,7 +489,7 @@ fn prepare_foreign(s: &Setup, im: &Images) -> Rig {
     r
 }
 
-fn holds(r: &mut Rig, id: wolfboot_swap_state_machine::PartitionId, img: &[u8]) -> bool {
+fn holds(r: &mut Rig, id: PartitionId, img: &[u8]) -> bool {
     let p = r.bl.layout().get(id);
     let bytes = part_bytes(r, p, img.len());
     match (id, r.enc) {
@@ -527,24 +527,105 @@ fn assert_no_plaintext(r: &mut Rig, im: &Images, when: &str) {
     }
 }
 
-fn check_update(
+/// One of a run's images.
+#[derive(Clone, Copy, Debug)]
+enum Img {
+    Old,
+    New,
+    Diff,
+    Foreign,
+}
+
+impl Img {
+    fn of(self, im: &Images) -> &[u8] {
+        match self {
+            Img::Old => &im.old,
+            Img::New => &im.new,
+            Img::Diff => &im.diff,
+            Img::Foreign => &im.foreign,
+        }
+    }
+}
+
+/// The end states a scenario accepts after a reset.
+#[derive(Clone, Copy)]
+enum Expect {
+    /// The step completed: `boots` runs in state `state`, and each
+    /// (partition, image) of `holds` is there byte for byte; a torn cut may
+    /// instead leave the image from before the step running (`torn` label,
+    /// `None`: not acceptable). `always` must hold whatever happened.
+    Completed {
+        boots: Img,
+        state: PartitionState,
+        holds: &'static [(PartitionId, Img)],
+        always: &'static [(PartitionId, Img)],
+        label: &'static str,
+        torn: Option<&'static str>,
+    },
+    /// The update is refused for a reason `reason` accepts, nothing is
+    /// installed, and `kept` runs from BOOT.
+    Refused {
+        reason: fn(&RefuseReason) -> bool,
+        kept: Img,
+        label: &'static str,
+    },
+    /// Scenarios with more than one acceptable outcome, checked by hand.
+    Custom(fn(&mut Rig, &Images, &BootDecision, bool) -> Result<&'static str, String>),
+}
+
+/// Check a reset's decision `d` (after a torn cut if `torn`) against
+/// `expect`; the outcome's label, or what is wrong.
+fn judge(
+    expect: &Expect,
     r: &mut Rig,
     im: &Images,
     d: &BootDecision,
     torn: bool,
 ) -> Result<&'static str, String> {
-    if d.image.version == version(&im.new) {
-        if !holds(r, Update, &im.old) {
-            return Err("UPDATE does not hold the old image as backup".into());
+    match *expect {
+        Expect::Completed {
+            boots,
+            state,
+            holds: held,
+            always,
+            label,
+            torn: torn_label,
+        } => {
+            for &(part, img) in always {
+                if !holds(r, part, img.of(im)) {
+                    return Err(format!("{label}: {part:?} no longer holds {img:?}"));
+                }
+            }
+            if d.image.version != version(boots.of(im)) {
+                return match torn_label {
+                    Some(ok) if torn => Ok(ok),
+                    _ => Err(format!("{label}: step not done: {d:?}")),
+                };
+            }
+            for &(part, img) in held {
+                if !holds(r, part, img.of(im)) {
+                    return Err(format!("{label}: {part:?} does not hold {img:?}"));
+                }
+            }
+            if d.boot_state != Some(state) {
+                return Err(format!("{label}: BOOT state {:?}", d.boot_state));
+            }
+            Ok(label)
         }
-        if d.boot_state != Some(PartitionState::Testing) {
-            return Err(format!("new image not TESTING: {:?}", d.boot_state));
+        Expect::Refused {
+            reason,
+            kept,
+            label,
+        } => {
+            if !matches!(&d.action, BootAction::UpdateRefused(why) if reason(why)) {
+                return Err(format!("{label}: not refused as expected: {:?}", d.action));
+            }
+            if d.image.version != version(kept.of(im)) || !holds(r, Boot, kept.of(im)) {
+                return Err(format!("{label}: {kept:?} not kept: {d:?}"));
+            }
+            Ok(label)
         }
-        Ok("new image TESTING, old in UPDATE")
-    } else if torn {
-        Ok("torn cut: old image kept (safe)")
-    } else {
-        Err(format!("booted old image after update: {d:?}"))
+        Expect::Custom(f) => f(r, im, d, torn),
     }
 }
 
@@ -570,30 +651,6 @@ fn check_confirm(
     }
 }
 
-fn check_rollback(
-    r: &mut Rig,
-    im: &Images,
-    d: &BootDecision,
-    torn: bool,
-) -> Result<&'static str, String> {
-    if d.image.version == version(&im.old) {
-        if !holds(r, Boot, &im.old) {
-            return Err("rollback did not restore the old image exactly".into());
-        }
-        if !holds(r, Update, &im.new) {
-            return Err("UPDATE does not hold the rejected image".into());
-        }
-        if d.boot_state != Some(PartitionState::Success) {
-            return Err(format!("restored image not SUCCESS: {:?}", d.boot_state));
-        }
-        Ok("old image restored, SUCCESS")
-    } else if torn {
-        Ok("torn cut: new image still TESTING (safe)")
-    } else {
-        Err(format!("rollback did not happen: {d:?}"))
-    }
-}
-
 fn check_emergency(
     r: &mut Rig,
     im: &Images,
@@ -604,53 +661,6 @@ fn check_emergency(
         return Err(format!("fallback image not in BOOT: {d:?}"));
     }
     Ok("fallback image booted")
-}
-
-fn check_keeps_old(
-    r: &mut Rig,
-    im: &Images,
-    d: &BootDecision,
-    _torn: bool,
-) -> Result<&'static str, String> {
-    if !matches!(d.action, BootAction::UpdateRefused(_)) {
-        return Err(format!("update not refused: {d:?}"));
-    }
-    if d.image.version != version(&im.old) || !holds(r, Boot, &im.old) {
-        return Err(format!("current image not kept: {d:?}"));
-    }
-    Ok("update refused, current image kept")
-}
-
-fn check_keeps_new(
-    r: &mut Rig,
-    im: &Images,
-    d: &BootDecision,
-    _torn: bool,
-) -> Result<&'static str, String> {
-    if d.image.version != version(&im.new) || !holds(r, Boot, &im.new) {
-        return Err(format!("downgrade was installed: {d:?}"));
-    }
-    match d.action {
-        BootAction::UpdateRefused(RefuseReason::NotNewer { .. }) => Ok("downgrade refused"),
-        other => Err(format!("downgrade not refused as such: {other:?}")),
-    }
-}
-
-fn check_foreign(
-    r: &mut Rig,
-    im: &Images,
-    d: &BootDecision,
-    torn: bool,
-) -> Result<&'static str, String> {
-    match d.action {
-        BootAction::UpdateRefused(RefuseReason::Verify(VerifyError::UnknownKey)) => {
-            check_keeps_old(r, im, d, torn)?;
-            Ok("untrusted key refused, current image kept")
-        }
-        other => Err(format!(
-            "update signed by an unknown key not refused: {other:?}"
-        )),
-    }
 }
 
 /// DISABLE_BACKUP end state: the new image in BOOT, verified, not in
@@ -691,92 +701,28 @@ fn check_no_backup(
     Ok(label)
 }
 
-fn check_delta_update(
-    r: &mut Rig,
-    im: &Images,
-    d: &BootDecision,
-    torn: bool,
-) -> Result<&'static str, String> {
-    if !holds(r, Update, &im.diff) {
-        return Err("UPDATE no longer holds the diff image".into());
-    }
-    if d.image.version == version(&im.new) {
-        if d.boot_state != Some(PartitionState::Testing) {
-            return Err(format!("patched image not TESTING: {:?}", d.boot_state));
-        }
-        Ok("patched to new image, TESTING, diff kept")
-    } else if torn {
-        Ok("torn cut: base image kept (safe)")
-    } else {
-        Err(format!("delta not applied: {d:?}"))
-    }
+fn any_refusal(_: &RefuseReason) -> bool {
+    true
 }
 
-fn check_delta_rollback(
-    r: &mut Rig,
-    im: &Images,
-    d: &BootDecision,
-    torn: bool,
-) -> Result<&'static str, String> {
-    if !holds(r, Update, &im.diff) {
-        return Err("UPDATE no longer holds the diff image".into());
-    }
-    if d.image.version == version(&im.old) {
-        if d.boot_state != Some(PartitionState::Success) {
-            return Err(format!("restored base not SUCCESS: {:?}", d.boot_state));
-        }
-        Ok("inverse patch restored base, SUCCESS")
-    } else if torn {
-        Ok("torn cut: new image still TESTING (safe)")
-    } else {
-        Err(format!("inverse patch not applied: {d:?}"))
-    }
+fn not_newer(r: &RefuseReason) -> bool {
+    matches!(r, RefuseReason::NotNewer { .. })
 }
 
-fn check_delta_wrong_base(
-    r: &mut Rig,
-    im: &Images,
-    d: &BootDecision,
-    _torn: bool,
-) -> Result<&'static str, String> {
-    match d.action {
-        BootAction::UpdateRefused(RefuseReason::DeltaBaseMismatch) => {}
-        other => return Err(format!("delta on a wrong base not refused: {other:?}")),
-    }
-    if d.image.version != version(&im.foreign) || !holds(r, Boot, &im.foreign) {
-        return Err(format!("running image not kept: {d:?}"));
-    }
-    Ok("wrong base refused, running image kept")
+fn unknown_key(r: &RefuseReason) -> bool {
+    matches!(r, RefuseReason::Verify(VerifyError::UnknownKey))
 }
 
-fn check_wrong_key(
-    r: &mut Rig,
-    im: &Images,
-    d: &BootDecision,
-    torn: bool,
-) -> Result<&'static str, String> {
-    match d.action {
-        BootAction::UpdateRefused(RefuseReason::NoImage | RefuseReason::NoKey) => {
-            check_keeps_old(r, im, d, torn)?;
-            Ok("undecryptable update refused, current image kept")
-        }
-        other => Err(format!("update under a wrong key not refused: {other:?}")),
-    }
+fn digest_mismatch(r: &RefuseReason) -> bool {
+    matches!(r, RefuseReason::Verify(VerifyError::HashMismatch))
 }
 
-fn check_tampered(
-    r: &mut Rig,
-    im: &Images,
-    d: &BootDecision,
-    torn: bool,
-) -> Result<&'static str, String> {
-    match d.action {
-        BootAction::UpdateRefused(RefuseReason::Verify(VerifyError::HashMismatch)) => {
-            check_keeps_old(r, im, d, torn)?;
-            Ok("tampered ciphertext refused, current image kept")
-        }
-        other => Err(format!("tampered update not refused: {other:?}")),
-    }
+fn undecryptable(r: &RefuseReason) -> bool {
+    matches!(r, RefuseReason::NoImage | RefuseReason::NoKey)
+}
+
+fn wrong_base(r: &RefuseReason) -> bool {
+    matches!(r, RefuseReason::DeltaBaseMismatch)
 }
 
 fn both(im: &Images) -> Vec<Vec<u8>> {
@@ -801,25 +747,39 @@ const UPDATE: Scenario = Scenario {
     app_confirms: false,
     min_ops: SWAP_MIN_OPS,
     bootable: both,
-    check: check_update,
+    expect: Expect::Completed {
+        boots: Img::New,
+        state: PartitionState::Testing,
+        holds: &[(Update, Img::Old)],
+        always: &[],
+        label: "new image TESTING, old in UPDATE",
+        torn: Some("torn cut: old image kept (safe)"),
+    },
 };
 const CONFIRM: Scenario = Scenario {
     name: "update+confirm",
     app_confirms: true,
-    check: check_confirm,
+    expect: Expect::Custom(check_confirm),
     ..UPDATE
 };
 const ROLLBACK: Scenario = Scenario {
     name: "rollback",
     prepare: prepare_rollback,
-    check: check_rollback,
+    expect: Expect::Completed {
+        boots: Img::Old,
+        state: PartitionState::Success,
+        holds: &[(Boot, Img::Old), (Update, Img::New)],
+        always: &[],
+        label: "old image restored, SUCCESS",
+        torn: Some("torn cut: new image still TESTING (safe)"),
+    },
     ..UPDATE
 };
 const EMERGENCY: Scenario = Scenario {
     name: "emergency fallback",
     prepare: prepare_emergency,
     bootable: only_new,
-    check: check_emergency,
+    expect: Expect::Custom(check_emergency),
     ..UPDATE
 };
 const CORRUPT: Scenario = Scenario {
@@ -827,7 +787,11 @@ const CORRUPT: Scenario = Scenario {
     prepare: prepare_corrupt_update,
     min_ops: None,
     bootable: only_old,
-    check: check_keeps_old,
+    expect: Expect::Refused {
+        reason: any_refusal,
+        kept: Img::Old,
+        label: "update refused, current image kept",
+    },
     ..UPDATE
 };
 const DOWNGRADE: Scenario = Scenario {
@@ -835,7 +799,11 @@ const DOWNGRADE: Scenario = Scenario {
     prepare: prepare_downgrade,
     min_ops: None,
     bootable: only_new,
-    check: check_keeps_new,
+    expect: Expect::Refused {
+        reason: not_newer,
+        kept: Img::New,
+        label: "downgrade refused",
+    },
     ..UPDATE
 };
 const FOREIGN: Scenario = Scenario {
@@ -843,7 +811,11 @@ const FOREIGN: Scenario = Scenario {
     prepare: prepare_foreign,
     min_ops: None,
     bootable: only_old,
-    check: check_foreign,
+    expect: Expect::Refused {
+        reason: unknown_key,
+        kept: Img::Old,
+        label: "untrusted key refused, current image kept",
+    },
     ..UPDATE
 };
 const NB_UPDATE: Scenario = Scenario {
@@ -851,7 +823,7 @@ const NB_UPDATE: Scenario = Scenario {
     disable_backup: true,
     min_ops: Some(10),
     bootable: both,
-    check: check_no_backup,
+    expect: Expect::Custom(check_no_backup),
     ..UPDATE
 };
 const NB_EMERGENCY: Scenario = Scenario {
@@ -874,24 +846,46 @@ const NB_FOREIGN: Scenario = Scenario {
 const TAMPERED: Scenario = Scenario {
     name: "tampered ciphertext refused",
     prepare: prepare_tampered_ciphertext,
-    check: check_tampered,
+    expect: Expect::Refused {
+        reason: digest_mismatch,
+        kept: Img::Old,
+        label: "tampered ciphertext refused, current image kept",
+    },
     ..CORRUPT
 };
 const WRONG_KEY: Scenario = Scenario {
     name: "update under another key refused",
-    check: check_wrong_key,
+    expect: Expect::Refused {
+        reason: undecryptable,
+        kept: Img::Old,
+        label: "undecryptable update refused, current image kept",
+    },
     ..CORRUPT
 };
 const DELTA: Scenario = Scenario {
     name: "delta update",
     prepare: prepare_delta,
-    check: check_delta_update,
+    expect: Expect::Completed {
+        boots: Img::New,
+        state: PartitionState::Testing,
+        holds: &[],
+        always: &[(Update, Img::Diff)],
+        label: "patched to new image, TESTING, diff kept",
+        torn: Some("torn cut: base image kept (safe)"),
+    },
     ..UPDATE
 };
 const DELTA_ROLLBACK: Scenario = Scenario {
     name: "delta rollback (inverse patch)",
     prepare: prepare_delta_rollback,
-    check: check_delta_rollback,
+    expect: Expect::Completed {
+        boots: Img::Old,
+        state: PartitionState::Success,
+        holds: &[],
+        always: &[(Update, Img::Diff)],
+        label: "inverse patch restored base, SUCCESS",
+        torn: Some("torn cut: new image still TESTING (safe)"),
+    },
     ..UPDATE
 };
 const DELTA_WRONG_BASE: Scenario = Scenario {
@@ -899,7 +893,11 @@ const DELTA_WRONG_BASE: Scenario = Scenario {
     prepare: prepare_delta_wrong_base,
     min_ops: None,
     bootable: only_foreign,
-    check: check_delta_wrong_base,
+    expect: Expect::Refused {
+        reason: wrong_base,
+        kept: Img::Foreign,
+        label: "wrong base refused, running image kept",
+    },
     ..UPDATE
 };
 
@@ -985,7 +983,7 @@ fn run_with(
     // Uncut run: count operations, check the result.
     let mut r = fresh();
     let d = reset(&mut r, sc, im).unwrap_or_else(|e| panic!("{} on {}: {e}", sc.name, g.name));
-    (sc.check)(&mut r, im, &d, false)
+    judge(&sc.expect, &mut r, im, &d, false)
         .unwrap_or_else(|e| panic!("{} on {} uncut: {e}", sc.name, g.name));
     let n = mutations(&r);
     match sc.min_ops {
@@ -1036,9 +1034,10 @@ fn run_with(
                         let _ = reset(&mut r2, sc, im);
                         let d2 = settle(&mut r2, sc, im);
                         assert_no_plaintext(&mut r2, im, sc.name);
-                        let label = (sc.check)(&mut r2, im, &d2, g.torn).unwrap_or_else(|e| {
-                            panic!("{} on {}: cut {k} then {j}: {e}", sc.name, g.name)
-                        });
+                        let label =
+                            judge(&sc.expect, &mut r2, im, &d2, g.torn).unwrap_or_else(|e| {
+                                panic!("{} on {}: cut {k} then {j}: {e}", sc.name, g.name)
+                            });
                         *t.outcomes.entry(label).or_default() += 1;
                         t.second += 1;
                     }
@@ -1047,7 +1046,7 @@ fn run_with(
             }
         };
         assert_no_plaintext(&mut r, im, sc.name);
-        let label = (sc.check)(&mut r, im, &d, g.torn)
+        let label = judge(&sc.expect, &mut r, im, &d, g.torn)
             .unwrap_or_else(|e| panic!("{} on {}: cut at {k}/{n}: {e}", sc.name, g.name));
         *t.outcomes.entry(label).or_default() += 1;
     }
