@@ -11,23 +11,9 @@
 #[path = "src/memory_map.rs"]
 mod memory_map;
 use memory_map::*;
-use wolfboot_firmware_build::{image_header_size, CortexMBoard, Layout};
+use wolfboot_firmware_build::{cortex_m_board, image_header_size};
 
 fn main() {
     let header_size = image_header_size(256);
-    CortexMBoard {
-        name: "ast1030-evb",
-        bootloader_flash: (BOOTLOADER_ADDRESS, BOOTLOADER_SIZE),
-        bootloader_ram: (RAM_BASE, LINKER_RAM_SIZE),
-        device_x: None,
-        layout: Layout {
-            boot_address: BOOT_ADDRESS,
-            partition_size: PARTITION_SIZE,
-            sector_size: SECTOR_SIZE,
-            image_header_size: header_size,
-            ram_base: RAM_BASE,
-            ram_size: LINKER_RAM_SIZE,
-        },
-    }
-    .write();
+    cortex_m_board!("ast1030-evb", header_size, None).write();
 }

@@ -13,7 +13,7 @@
 #[path = "src/memory_map.rs"]
 mod memory_map;
 use memory_map::*;
-use wolfboot_firmware_build::{image_header_size, CortexMBoard, Layout};
+use wolfboot_firmware_build::{cortex_m_board, image_header_size};
 
 fn main() {
     let header_size = image_header_size(
@@ -30,20 +30,11 @@ fn main() {
             256
         },
     );
-    CortexMBoard {
-        name: "mps2-an385",
-        bootloader_flash: (BOOTLOADER_ADDRESS, BOOTLOADER_SIZE),
-        bootloader_ram: (RAM_BASE, LINKER_RAM_SIZE),
-        device_x: Some("/* AN385: every interrupt uses DefaultHandler (see rt.rs) */\n"),
-        layout: Layout {
-            boot_address: BOOT_ADDRESS,
-            partition_size: PARTITION_SIZE,
-            sector_size: SECTOR_SIZE,
-            image_header_size: header_size,
-            ram_base: RAM_BASE,
-            ram_size: LINKER_RAM_SIZE,
-        },
-    }
+    cortex_m_board!(
+        "mps2-an385",
+        header_size,
+        Some("/* AN385: every interrupt uses DefaultHandler (see rt.rs) */\n")
+    )
     .write();
     // Same crate for both MPS2 boards: the Cortex-M4 target means mps2-an386.
     let target = std::env::var("TARGET").unwrap_or_default();

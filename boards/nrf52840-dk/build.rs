@@ -11,7 +11,7 @@
 #[path = "src/memory_map.rs"]
 mod memory_map;
 use memory_map::*;
-use wolfboot_firmware_build::{image_header_size, CortexMBoard, Layout};
+use wolfboot_firmware_build::{cortex_m_board, image_header_size};
 
 fn main() {
     let header_size = image_header_size(256);
@@ -19,19 +19,10 @@ fn main() {
         header_size.is_power_of_two() && header_size <= SECTOR_SIZE,
         "WOLFBOOT_IMAGE_HEADER_SIZE must be a power of two up to the sector size here"
     );
-    CortexMBoard {
-        name: "the nRF52840-DK",
-        bootloader_flash: (BOOTLOADER_ADDRESS, BOOTLOADER_SIZE),
-        bootloader_ram: (RAM_BASE, LINKER_RAM_SIZE),
-        device_x: Some("/* nRF52840: every interrupt uses DefaultHandler (see rt.rs) */\n"),
-        layout: Layout {
-            boot_address: BOOT_ADDRESS,
-            partition_size: PARTITION_SIZE,
-            sector_size: SECTOR_SIZE,
-            image_header_size: header_size,
-            ram_base: RAM_BASE,
-            ram_size: LINKER_RAM_SIZE,
-        },
-    }
+    cortex_m_board!(
+        "the nRF52840-DK",
+        header_size,
+        Some("/* nRF52840: every interrupt uses DefaultHandler (see rt.rs) */\n")
+    )
     .write();
 }
