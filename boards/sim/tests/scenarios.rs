@@ -13,8 +13,11 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use wolfboot_board_sim::config::{BOOT_ADDRESS, CLASSIC_HEADER_SIZE, UPDATE_ADDRESS};
+use wolfboot_board_sim::config::{self, BOOT_ADDRESS, CLASSIC_HEADER_SIZE, UPDATE_ADDRESS};
+use wolfboot_board_sim::flash;
 use wolfboot_board_sim::harness::{Binaries, Device, Run};
+use wolfboot_hal_flash::PartitionId;
+use wolfboot_libwolfboot::{PartitionState, WolfBoot};
 
 fn device(name: &str) -> Device {
     let bins = Binaries::from_env()
@@ -32,6 +35,20 @@ fn factory(name: &str) -> (Device, Vec<PathBuf>) {
     let images: Vec<PathBuf> = (1..=3).map(|v| d.sign(v).unwrap()).collect();
     d.factory(&images[0], None).unwrap();
     (d, images)
+}
+
+/// BOOT's image version and trailer state, read from the flash file as the
+/// application reads them (`None` where absent or unreadable).
+fn boot_partition_of(d: &Device) -> (Option<u32>, Option<PartitionState>) {
+    let Ok(flash) = flash::open(&d.flash, None) else {
+        return (None, None);
+    };
+    let mut lib: WolfBoot<_, CLASSIC_HEADER_SIZE> =
+        WolfBoot::new(flash, config::app_config_for(None));
+    (
+        lib.current_firmware_version().ok().flatten(),
+        lib.partition_state(PartitionId::Boot).ok().flatten(),
+    )
 }
 
 fn arg(p: &std::path::Path) -> &str {
@@ -170,6 +187,13 @@ fn killing_the_bootloader_at_random_instants_resumes() {
             child.kill().unwrap();
             child.wait().unwrap();
             kills += 1;
+            // A kill can land after the last flash operation of the update
+            // and before the process exits: then the swap is complete, and
+            // the next boot would (rightly) treat v2 as booted unconfirmed.
+            if boot_partition_of(&d) == (Some(2), Some(PartitionState::Testing)) {
+                finished = Some("version=2 state=TESTING (completed before the kill)".into());
+                break;
+            }
             continue;
         }
         // It ran to the end on its own: the update is complete.
@@ -183,6 +207,10 @@ fn killing_the_bootloader_at_random_instants_resumes() {
     };
     assert!(kills > 0, "no run was killed mid-way");
     assert!(report.contains("version=2 state=TESTING"), "{report}");
+    assert_eq!(
+        boot_partition_of(&d),
+        (Some(2), Some(PartitionState::Testing))
+    );
     // The next boot (no confirmation) rolls back to v1, intact.
     let r = d.boot(&["get_version"]).unwrap();
     expect_boot(&r, "rolled-back", 1, "SUCCESS");
