@@ -73,6 +73,13 @@ pub enum Command {
         #[arg(long, value_name = "ALG")]
         sign: Option<String>,
     },
+    /// The chip's ECDSA P-256 verdicts (wolfBoot's images, our signatures,
+    /// edge cases) against RustCrypto's, under QEMU (part of `test`).
+    EcdsaCheck {
+        /// mps2-an385 or mps2-an386.
+        #[arg(long)]
+        board: String,
+    },
     /// The cargo-fuzz targets of fuzz/, seeded.
     Fuzz {
         /// Targets to run (repeat, or separate with commas); default: all.

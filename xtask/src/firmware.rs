@@ -43,7 +43,17 @@ fn rustup_target_installed(target: &str) -> bool {
 /// Check the board's `tools` (tool, Debian package) and pick the toolchain
 /// for `target`; one clear line naming the package when one is missing.
 pub fn toolchain(target: &str, tools: &[(&str, &str)]) -> Result<Toolchain, String> {
-    for (tool, package) in tools {
+    // ARMv7E-M builds' ECC256 (P256-Cortex-M4) has a C part: the compiler
+    // and the newlib headers it includes <string.h> from.
+    let c_part: &[(&str, &str)] = if target.starts_with("thumbv7em") {
+        &[
+            ("arm-none-eabi-gcc", "gcc-arm-none-eabi"),
+            ("/usr/include/newlib/string.h", "libnewlib-dev"),
+        ]
+    } else {
+        &[]
+    };
+    for (tool, package) in tools.iter().chain(c_part) {
         if !which(tool) {
             return Err(format!(
                 "`{tool}` not found: install the Debian package `{package}`"

@@ -8,6 +8,7 @@ mod chips;
 mod cli;
 mod commands;
 mod demo;
+mod ecdsa_check;
 mod firmware;
 mod fuzz;
 mod glitch;
@@ -35,6 +36,7 @@ fn main() -> ExitCode {
         Command::Run(b) => commands::run_board(&b.board, &b.options),
         Command::Size { board } => commands::size(&board),
         Command::Bench { board, sign } => commands::bench(board.as_deref(), sign.as_deref()),
+        Command::EcdsaCheck { board } => commands::ecdsa_check(&board),
         Command::Fuzz { targets, seconds } => fuzz::fuzz(&targets, seconds),
         Command::Glitch {
             board,

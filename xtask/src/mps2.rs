@@ -728,6 +728,7 @@ pub fn test(sign_cli: &Path, quick: bool) -> Result<(), String> {
     // point (56 of 278 for ECC256; torn, 58 of 286 for Ed25519): mps2-an385
     // sweeps every point, the M4 build adds its own crypto codegen.
     toolchain(&AN386)?;
+    ecdsa_check(&AN386, sign_cli)?;
     e2e(&AN386, sign_cli, &["--sign", "ecc256", "--cut-stride", "5"])?;
     if !quick {
         e2e(
@@ -737,4 +738,48 @@ pub fn test(sign_cli: &Path, quick: bool) -> Result<(), String> {
         )?;
     }
     Ok(())
+}
+
+/// The chip's ECDSA P-256 verdicts against RustCrypto's (the board's
+/// `ecdsa-check` program and xtask's `ecdsa_check` cases): on mps2-an386
+/// this checks P256-Cortex-M4's assembly on every wolfBoot ECC256 image and
+/// every edge case, under QEMU.
+pub fn ecdsa_check(board: &Board, sign_cli: &Path) -> Result<(), String> {
+    let tc = toolchain(board)?;
+    let work = work_root(board).join("ecdsa-check");
+    let keystore = ensure_key(sign_cli, &work, "ecc256")?;
+    let cases = crate::ecdsa_check::write_cases(&work.join("ecdsa-cases.bin"))?;
+    run(
+        &format!("build {} ecdsa-check", board.name),
+        firmware_build(
+            &tc,
+            board,
+            &board_dir(),
+            Some("ecc256,sha256,ecdsa-check"),
+            Some(&keystore),
+        )
+        .args(["--bin", "ecdsa-check"])
+        .env(
+            "WOLFBOOT_IMAGE_HEADER_SIZE",
+            header_size("ecc256").to_string(),
+        ),
+    )?;
+    let elf = root()
+        .join(BOARD)
+        .join("target")
+        .join(board.target)
+        .join("release/ecdsa-check");
+    let mut c = Command::new("timeout");
+    c.current_dir(&work)
+        .args(["300", "qemu-system-arm"])
+        .args(["-machine", board.machine, "-cpu", board.cpu, "-nographic"])
+        .args(["-semihosting-config", "enable=on,target=native", "-kernel"])
+        .arg(elf);
+    run(
+        &format!(
+            "{} ECDSA P-256 on the chip: {cases} verdicts against RustCrypto's",
+            board.name
+        ),
+        &mut c,
+    )
 }

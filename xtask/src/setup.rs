@@ -20,6 +20,10 @@ const DEBIAN_PACKAGES: &[&str] = &[
     "lld-22",
     "qemu-system-arm",
     "llvm",
+    // P256-Cortex-M4's C part (ECC256 on the Cortex-M4 boards) and the
+    // newlib headers it includes <string.h> from.
+    "gcc-arm-none-eabi",
+    "libnewlib-dev",
 ];
 
 /// Install (as root) or name what is missing; `Ok` when all is there.

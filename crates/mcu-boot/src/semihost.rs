@@ -82,6 +82,14 @@ impl HostFile {
         unsafe { syscall(nr::WRITE, &block) == 0 }
     }
 
+    /// Read up to `buf.len()` bytes from the current position into `buf`;
+    /// returns the number of bytes read.
+    pub fn read(&self, buf: &mut [u8]) -> usize {
+        // SAFETY: `buf` is writable for its whole length and, borrowed
+        // mutably here, no other reference points into it.
+        unsafe { self.read_raw(buf.as_mut_ptr(), buf.len()) }
+    }
+
     /// Read `len` bytes from the current position to `ptr`; returns the
     /// number of bytes read.
     ///

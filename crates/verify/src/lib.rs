@@ -39,7 +39,24 @@
 //! RSA: the `rsa` crate works on heap-allocated big integers, so the RSA
 //! features enable `alloc` and the firmware must provide a global allocator.
 #![no_std]
-#![forbid(unsafe_code)]
+// The one `unsafe` block is the call into P256-Cortex-M4's assembly
+// (`ecc256-cortex-m4` on ARMv7E-M); every other build forbids it.
+#![cfg_attr(
+    not(all(
+        feature = "ecc256-cortex-m4",
+        target_arch = "arm",
+        target_feature = "dsp"
+    )),
+    forbid(unsafe_code)
+)]
+#![cfg_attr(
+    all(
+        feature = "ecc256-cortex-m4",
+        target_arch = "arm",
+        target_feature = "dsp"
+    ),
+    deny(unsafe_code)
+)]
 #![warn(missing_docs)]
 #![cfg_attr(
     not(test),

@@ -159,8 +159,10 @@ mod ecc {
     //! decoder: raw keys are never compressed, and a SEC1 decoder links the
     //! square root that point decompression needs (about 2.8 KB for P-256).
 
+    #[allow(unused_imports)] // only the assembly P-256 may be built
     use crate::error::VerifyError;
 
+    #[allow(unused_macros)] // only the assembly P-256 may be built
     macro_rules! curve_impl {
         ($name:ident, $krate:ident, $field:expr) => {
             pub(super) fn $name(
@@ -194,12 +196,92 @@ mod ecc {
         };
     }
 
-    #[cfg(feature = "ecc256")]
+    #[cfg(all(
+        feature = "ecc256",
+        not(all(
+            feature = "ecc256-cortex-m4",
+            target_arch = "arm",
+            target_feature = "dsp"
+        ))
+    ))]
     curve_impl!(p256, p256, 32);
+    #[cfg(all(
+        feature = "ecc256-cortex-m4",
+        target_arch = "arm",
+        target_feature = "dsp"
+    ))]
+    pub(super) use super::p256_cortex_m4::p256;
     #[cfg(feature = "ecc384")]
     curve_impl!(p384, p384, 48);
     #[cfg(feature = "ecc521")]
     curve_impl!(p521, p521, 66);
+}
+
+#[cfg(all(
+    feature = "ecc256-cortex-m4",
+    target_arch = "arm",
+    target_feature = "dsp"
+))]
+#[allow(unsafe_code)]
+mod p256_cortex_m4 {
+    //! ECDSA P-256 verification by P256-Cortex-M4 (feature `ecc256-cortex-m4`
+    //! on ARMv7E-M / ARMv8-M Mainline): field arithmetic in assembly with
+    //! UMAAL, built for verification only (variable-time inversion: a
+    //! verifier handles only public data).
+    //!
+    //! `p256_verify` checks what the RustCrypto path checks: r and s in
+    //! [1, n-1], both coordinates below p, the key on the curve; high-S
+    //! signatures are accepted, as wolfBoot accepts them. It answers only
+    //! yes or no, so a key that is not a curve point is reported as a bad
+    //! signature (the keystore is built by our keygen, which checks keys).
+
+    use crate::error::VerifyError;
+
+    /// 32 big-endian bytes as the eight little-endian words the assembly reads.
+    fn words(be: &[u8; 32]) -> [u32; 8] {
+        let mut out = [0u32; 8];
+        for (w, chunk) in out.iter_mut().zip(be.rchunks_exact(4)) {
+            if let [a, b, c, d] = *chunk {
+                *w = u32::from_be_bytes([a, b, c, d]);
+            }
+        }
+        out
+    }
+
+    fn halves(bytes: &[u8]) -> Option<([u32; 8], [u32; 8])> {
+        let (hi, lo) = bytes.split_first_chunk::<32>()?;
+        let lo: &[u8; 32] = lo.try_into().ok()?;
+        Some((words(hi), words(lo)))
+    }
+
+    pub(in crate::signature) fn p256(
+        pubkey: &[u8],
+        digest: &[u8],
+        sig: &[u8],
+    ) -> Result<(), VerifyError> {
+        let (x, y) = halves(pubkey).ok_or(VerifyError::BadPublicKey)?;
+        let (r, s) = halves(sig).ok_or(VerifyError::BadSignature)?;
+        let len = u32::try_from(digest.len()).map_err(|_| VerifyError::BadSignature)?;
+        // SAFETY: `p256_verify` only reads: eight words from each of `x`,
+        // `y`, `r` and `s` (each a `[u32; 8]`, so aligned and long enough)
+        // and `len` bytes from `digest` (exactly its length). It keeps no
+        // pointer after returning and uses at most 2 KiB of stack.
+        let valid = unsafe {
+            p256_cortex_m4_sys::p256_verify(
+                x.as_ptr(),
+                y.as_ptr(),
+                digest.as_ptr(),
+                len,
+                r.as_ptr(),
+                s.as_ptr(),
+            )
+        };
+        if valid {
+            Ok(())
+        } else {
+            Err(VerifyError::BadSignature)
+        }
+    }
 }
 
 #[cfg(any(feature = "rsa2048", feature = "rsa3072", feature = "rsa4096"))]
