@@ -29,110 +29,38 @@ use wolfboot_board_microbit::{
     testctl::{self, flags},
     BoardFlashSet, TRAILER,
 };
-use wolfboot_libwolfboot::{
-    Error, PartitionId, PartitionState, UpdateError, VersionPolicy, WolfBoot, WolfBootConfig,
+use wolfboot_libwolfboot::{WolfBoot, WolfBootConfig};
+use wolfboot_mcu_app::{
+    config,
+    stage::stage,
+    trigger::{trigger_newer, TriggerText},
+    ImageSource, Running,
 };
 use wolfboot_mcu_boot::{console::Console, nrf_uart::NrfUart};
 
-/// The keystore the bootloader was built with (`WOLFBOOT_KEYSTORE_RS`).
-#[allow(dead_code)]
-mod keys {
-    include!(concat!(env!("OUT_DIR"), "/keystore.rs"));
-}
-
-const HEADER_LEN: usize = IMAGE_HEADER_SIZE as usize;
+// `keys::KEYSTORE`: the keystore the bootloader was built with.
+wolfboot_mcu_app::bootloader_keystore!();
 
 /// Bytes handed to `UpdateWriter::write` at a time: a BLE-sized packet,
 /// standing in for whatever the transport delivers.
 const CHUNK: usize = 244;
 
-type App = WolfBoot<BoardFlashSet, HEADER_LEN>;
+type App = WolfBoot<BoardFlashSet, { IMAGE_HEADER_SIZE as usize }>;
 
-fn state_str(state: Option<PartitionState>) -> &'static str {
-    match state {
-        None => "none",
-        Some(PartitionState::New) => "new",
-        Some(PartitionState::Updating) => "updating",
-        Some(PartitionState::FinalFlags) => "final",
-        Some(PartitionState::Testing) => "testing",
-        Some(PartitionState::Success) => "success",
-        Some(_) => "other",
-    }
+/// The inbox file on the host, read [`CHUNK`] bytes at a time.
+struct Inbox {
+    file: HostFile,
+    buf: [u8; CHUNK],
 }
 
-/// `UpdateError` as text, without `core::fmt`.
-fn print_update_error(con: &mut NrfUart, e: &UpdateError) {
-    match e {
-        UpdateError::Io(Error::Unconfirmed) => con.print("running image not confirmed"),
-        UpdateError::Io(_) => con.print("flash error"),
-        UpdateError::Header(_) => con.print("not a wolfBoot image"),
-        UpdateError::TooLarge => con.print("too large"),
-        UpdateError::ExtraData => con.print("more data than announced"),
-        UpdateError::Incomplete { received, expected } => {
-            con.print("incomplete (");
-            con.dec(*received);
-            con.print(" of ");
-            con.dec(*expected);
-            con.print(" bytes)");
-        }
-        UpdateError::Verify(v) => con.print(v.description()),
-        UpdateError::Downgrade { current, offered } => {
-            con.print("version ");
-            con.dec(*offered);
-            con.print(" not newer than ");
-            con.dec(*current);
-        }
-        UpdateError::Aborted => con.print("aborted"),
-        #[allow(unreachable_patterns)]
-        _ => con.print("error"),
-    }
-}
+impl ImageSource for Inbox {
+    /// A failed read ends the stream (`finish` finds the image incomplete).
+    type Error = core::convert::Infallible;
 
-/// The transport-agnostic update flow: feed the inbox to an `UpdateWriter`
-/// chunk by chunk, verify, trigger. Returns whether an update was triggered.
-fn stage(wb: &mut App, con: &mut NrfUart, inbox: &HostFile) -> bool {
-    con.println("app: staging inbox.bin through UpdateWriter");
-    let staged = match wb.update_writer() {
-        Err(e) => Err(UpdateError::Io(e)),
-        Ok(mut writer) => {
-            let mut buf = [0u8; CHUNK];
-            let mut sent = Ok(());
-            loop {
-                // SAFETY: `buf` is a distinct, writable stack buffer.
-                let n = unsafe { inbox.read_raw(buf.as_mut_ptr(), CHUNK) };
-                if n == 0 {
-                    break;
-                }
-                sent = writer.write(&buf[..n]);
-                if sent.is_err() {
-                    break;
-                }
-            }
-            match sent {
-                Ok(()) => writer.finish(&keys::KEYSTORE, VersionPolicy::NewerOnly),
-                Err(e) => Err(e),
-            }
-        }
-    };
-    match staged {
-        Ok(update) => {
-            con.print("app: staged version ");
-            con.dec(update.image().version);
-            con.println("");
-            match update.trigger() {
-                Ok(_) => true,
-                Err(_) => {
-                    con.println("app: update_trigger failed");
-                    false
-                }
-            }
-        }
-        Err(e) => {
-            con.print("app: update refused: ");
-            print_update_error(con, &e);
-            con.println("");
-            false
-        }
+    fn next_chunk(&mut self) -> Result<&[u8], Self::Error> {
+        // SAFETY: `buf` is a distinct, writable buffer of `CHUNK` bytes.
+        let n = unsafe { self.file.read_raw(self.buf.as_mut_ptr(), CHUNK) };
+        Ok(self.buf.get(..n).unwrap_or_default())
     }
 }
 
@@ -150,36 +78,21 @@ fn main() -> ! {
     };
     // The parts the board's DEVICE is made of (`WolfBootConfig::from_device`
     // costs this Cortex-M0 app 4 to 24 bytes).
-    let mut wb = App::new(
-        flash,
-        WolfBootConfig {
-            layout: PARTITIONS,
-            trailer: TRAILER,
-            secret: None,
-        },
-    );
+    const CONFIG: WolfBootConfig = config::plain(PARTITIONS, TRAILER);
+    let mut wb = App::new(flash, CONFIG);
 
-    let version = wb.current_firmware_version().ok().flatten().unwrap_or(0);
-    con.print("app: version ");
-    con.dec(version);
-    let state = wb.partition_state(PartitionId::Boot);
-    con.print(", BOOT state ");
-    con.println(state.map_or("unreadable", state_str));
-
-    if has(flags::APP_NO_CONFIRM) {
-        con.println("app: not confirming");
-    } else if state != Ok(Some(PartitionState::Success)) {
-        match wb.success() {
-            Ok(()) => con.println("app: confirmed (success)"),
-            Err(_) => con.println("app: success failed"),
-        }
-    }
+    let running = Running::start(&mut wb, &mut con, has(flags::APP_NO_CONFIRM));
 
     if has(flags::APP_STAGE) {
         // The inbox is staged once per QEMU run (not again after the reset).
         match testctl::take_inbox() {
-            Some(inbox) => {
-                if stage(&mut wb, &mut con, &inbox) {
+            Some(file) => {
+                con.println("app: staging inbox.bin through UpdateWriter");
+                let mut inbox = Inbox {
+                    file,
+                    buf: [0; CHUNK],
+                };
+                if stage(&mut wb, &mut con, &mut inbox, &keys::KEYSTORE) {
                     cortex_m::peripheral::SCB::sys_reset();
                 }
             }
@@ -187,26 +100,13 @@ fn main() -> ! {
         }
     }
 
-    if has(flags::APP_TRIGGER) {
-        // Raw `update_trigger` of what the host wrote into UPDATE (the
-        // bootloader's verification is under test). Trigger once: an update
-        // the bootloader refused stays UPDATING.
-        let update_state = wb.partition_state(PartitionId::Update);
-        match wb.update_firmware_version().ok().flatten() {
-            _ if update_state == Ok(Some(PartitionState::Updating)) => {
-                con.println("app: update already triggered")
-            }
-            Some(v) if v > version => {
-                con.print("app: triggering update to version ");
-                con.dec(v);
-                con.println("");
-                if wb.update_trigger().is_ok() {
-                    cortex_m::peripheral::SCB::sys_reset();
-                }
-                con.println("app: update_trigger failed");
-            }
-            _ => con.println("app: no newer update staged"),
-        }
+    // Raw `update_trigger` of what the host wrote into UPDATE (the
+    // bootloader's verification is under test). Trigger once: an update
+    // the bootloader refused stays UPDATING.
+    if has(flags::APP_TRIGGER)
+        && trigger_newer(&mut wb, &mut con, running.version, &TriggerText::TEST)
+    {
+        cortex_m::peripheral::SCB::sys_reset();
     }
     if exception_through_the_bootloader() {
         con.println("app: PendSV handled here (forwarded by the bootloader)");

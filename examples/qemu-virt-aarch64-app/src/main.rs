@@ -29,17 +29,11 @@ use wolfboot_board_qemu_virt_aarch64::{
     transfer::{FrameError, Receiver, Step},
     BoardFlashSet, TRAILER,
 };
-use wolfboot_libwolfboot::{
-    PartitionId, PartitionState, UpdateError, VersionPolicy, WolfBoot, WolfBootConfig,
-};
+use wolfboot_libwolfboot::{UpdateError, VersionPolicy, WolfBoot, WolfBootConfig};
+use wolfboot_mcu_app::{config, text::print_update_error, Running};
 
-/// The keystore the bootloader was built with (`WOLFBOOT_KEYSTORE_RS`).
-#[allow(dead_code)]
-mod keys {
-    include!(concat!(env!("OUT_DIR"), "/keystore.rs"));
-}
-
-const HEADER_LEN: usize = IMAGE_HEADER_SIZE as usize;
+// `keys::KEYSTORE`: the keystore the bootloader was built with.
+wolfboot_mcu_app::bootloader_keystore!();
 
 /// Bytes handed to `UpdateWriter::write` at a time.
 const CHUNK: usize = 512;
@@ -52,50 +46,17 @@ const BYTE_TIMEOUT_S: u64 = 10;
 /// How often an empty UART is looked at (see `next_byte`).
 const POLLS_PER_SECOND: u64 = 200_000;
 
-type App = WolfBoot<BoardFlashSet, HEADER_LEN>;
+type App = WolfBoot<BoardFlashSet, { IMAGE_HEADER_SIZE as usize }>;
 
-fn state_str(state: Option<PartitionState>) -> &'static str {
-    match state {
-        None => "none",
-        Some(PartitionState::New) => "new",
-        Some(PartitionState::Updating) => "updating",
-        Some(PartitionState::FinalFlags) => "final",
-        Some(PartitionState::Testing) => "testing",
-        Some(PartitionState::Success) => "success",
-        Some(_) => "other",
-    }
-}
-
-/// `UpdateError` as text, without `core::fmt`.
-fn print_update_error(con: &mut Pl011, wb: &mut App, e: &UpdateError) {
-    match e {
-        UpdateError::Io(_) => {
-            con.print("flash error");
-            if let Some(e) = wb.flash_mut().0.last_error() {
-                con.print(": ");
-                print_cfi_error(con, e);
-            }
-        }
-        UpdateError::Header(_) => con.print("not a wolfBoot image"),
-        UpdateError::TooLarge => con.print("too large"),
-        UpdateError::ExtraData => con.print("more data than announced"),
-        UpdateError::Incomplete { received, expected } => {
-            con.print("incomplete (");
-            con.dec(*received);
-            con.print(" of ");
-            con.dec(*expected);
-            con.print(" bytes)");
-        }
-        UpdateError::Verify(v) => con.print(v.description()),
-        UpdateError::Downgrade { current, offered } => {
-            con.print("version ");
-            con.dec(*offered);
-            con.print(" not newer than ");
-            con.dec(*current);
-        }
-        UpdateError::Aborted => con.print("aborted"),
-        #[allow(unreachable_patterns)]
-        _ => con.print("error"),
+/// `UpdateError` as text; after a flash error, the CFI driver's last error.
+fn print_refusal(con: &mut Pl011, wb: &mut App, e: &UpdateError) {
+    let UpdateError::Io(_) = e else {
+        return print_update_error(con, e);
+    };
+    con.print("flash error");
+    if let Some(e) = wb.flash_mut().0.last_error() {
+        con.print(": ");
+        print_cfi_error(con, e);
     }
 }
 
@@ -213,7 +174,7 @@ fn update_over_uart(wb: &mut App, con: &mut Pl011, harness: bool) {
         }
         Err(Stop::Update(e)) => {
             con.print("app: update refused: ");
-            print_update_error(con, wb, &e);
+            print_refusal(con, wb, &e);
             con.println("");
         }
     }
@@ -238,30 +199,10 @@ extern "C" fn board_main(_dtb: u64) -> ! {
             end(harness, testctl::EXIT_FLASH)
         }
     };
-    let mut wb = App::new(
-        flash,
-        WolfBootConfig {
-            layout: PARTITIONS,
-            trailer: TRAILER,
-            secret: None,
-        },
-    );
+    const CONFIG: WolfBootConfig = config::plain(PARTITIONS, TRAILER);
+    let mut wb = App::new(flash, CONFIG);
 
-    let version = wb.current_firmware_version().ok().flatten().unwrap_or(0);
-    con.print("app: version ");
-    con.dec(version);
-    let state = wb.partition_state(PartitionId::Boot);
-    con.print(", BOOT state ");
-    con.println(state.map_or("unreadable", state_str));
-
-    if has(flags::APP_NO_CONFIRM) {
-        con.println("app: not confirming");
-    } else if state != Ok(Some(PartitionState::Success)) {
-        match wb.success() {
-            Ok(()) => con.println("app: confirmed (success)"),
-            Err(_) => con.println("app: success failed"),
-        }
-    }
+    Running::start(&mut wb, &mut con, has(flags::APP_NO_CONFIRM));
 
     if !harness {
         loop {

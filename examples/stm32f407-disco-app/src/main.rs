@@ -21,22 +21,15 @@ use wolfboot_board_stm32f407_disco::{
     layout::{IMAGE_HEADER_SIZE, PARTITIONS},
     take_flash, BoardFlashSet, TRAILER,
 };
-use wolfboot_libwolfboot::{PartitionId, PartitionState, WolfBoot, WolfBootConfig};
+use wolfboot_libwolfboot::{WolfBoot, WolfBootConfig};
+use wolfboot_mcu_app::{
+    config,
+    trigger::{trigger_newer, TriggerText},
+    Running,
+};
 use wolfboot_mcu_boot::console::Console;
 
 type App = WolfBoot<BoardFlashSet, { IMAGE_HEADER_SIZE as usize }>;
-
-fn state_str(state: Option<PartitionState>) -> &'static str {
-    match state {
-        None => "none",
-        Some(PartitionState::New) => "new",
-        Some(PartitionState::Updating) => "updating",
-        Some(PartitionState::FinalFlags) => "final",
-        Some(PartitionState::Testing) => "testing",
-        Some(PartitionState::Success) => "success",
-        Some(_) => "other",
-    }
-}
 
 #[entry]
 fn main() -> ! {
@@ -48,41 +41,11 @@ fn main() -> ! {
         con.println("app: flash window refused");
         idle()
     };
-    let mut wb = App::new(
-        flash,
-        WolfBootConfig {
-            layout: PARTITIONS,
-            trailer: TRAILER,
-            secret: None,
-        },
-    );
-    let version = wb.current_firmware_version().ok().flatten().unwrap_or(0);
-    con.print("app: version ");
-    con.dec(version);
-    let state = wb.partition_state(PartitionId::Boot);
-    con.print(", BOOT state ");
-    con.println(state.map_or("unreadable", state_str));
-    if state != Ok(Some(PartitionState::Success)) {
-        match wb.success() {
-            Ok(()) => con.println("app: confirmed (success)"),
-            Err(_) => con.println("app: success failed"),
-        }
-    }
-    let update_state = wb.partition_state(PartitionId::Update);
-    match wb.update_firmware_version().ok().flatten() {
-        _ if update_state == Ok(Some(PartitionState::Updating)) => {
-            con.println("app: update already triggered (refused by the bootloader)")
-        }
-        Some(v) if v > version => {
-            con.print("app: triggering update to version ");
-            con.dec(v);
-            con.println("");
-            if wb.update_trigger().is_ok() {
-                cortex_m::peripheral::SCB::sys_reset();
-            }
-            con.println("app: update_trigger failed");
-        }
-        _ => con.println("app: no newer image in UPDATE"),
+    const CONFIG: WolfBootConfig = config::plain(PARTITIONS, TRAILER);
+    let mut wb = App::new(flash, CONFIG);
+    let running = Running::start(&mut wb, &mut con, false);
+    if trigger_newer(&mut wb, &mut con, running.version, &TriggerText::DEVICE) {
+        cortex_m::peripheral::SCB::sys_reset();
     }
     idle()
 }
