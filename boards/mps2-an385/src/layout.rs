@@ -4,8 +4,6 @@
 include!("memory_map.rs");
 include!(concat!(env!("OUT_DIR"), "/config.rs"));
 
-use wolfboot_hal_flash::PartitionSet;
-
 const _: () = assert!(SWAP_ADDRESS + SWAP_SIZE <= CODE_SRAM_BASE + CODE_SRAM_SIZE);
 const _: () = assert!(BOOT_ADDRESS == FLASH_BASE && FLASH_SIZE.is_multiple_of(SECTOR_SIZE));
 const _: () = assert!(APP_ENTRY_ADDRESS.is_multiple_of(256));
@@ -13,20 +11,7 @@ const _: () = assert!(APP_ENTRY_ADDRESS.is_multiple_of(256));
 /// Where the application's vector table is: BOOT plus the image header.
 pub const APP_ENTRY_ADDRESS: u32 = BOOT_ADDRESS + IMAGE_HEADER_SIZE;
 
-/// Device offset (for the flash driver) of an address in the flash device.
-pub const fn device_offset(address: u32) -> u32 {
-    address - FLASH_BASE
-}
-
-/// BOOT, UPDATE and SWAP as partitions of the one internal flash device,
-/// with device offsets.
-pub const PARTITIONS: PartitionSet = PartitionSet::internal(
-    FLASH_BASE,
-    [BOOT_ADDRESS, UPDATE_ADDRESS, SWAP_ADDRESS],
-    PARTITION_SIZE,
-    SWAP_SIZE,
-    SECTOR_SIZE,
-);
+wolfboot_hal_flash::partitions_from_memory_map!();
 
 #[cfg(test)]
 mod tests {

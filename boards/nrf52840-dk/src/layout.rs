@@ -4,8 +4,6 @@
 include!("memory_map.rs");
 include!(concat!(env!("OUT_DIR"), "/config.rs"));
 
-use wolfboot_hal_flash::PartitionSet;
-
 const _: () = assert!(SWAP_ADDRESS + SWAP_SIZE <= CHIP_FLASH_BASE + CHIP_FLASH_SIZE);
 const _: () = assert!(UPDATE_ADDRESS >= BOOT_ADDRESS + PARTITION_SIZE);
 const _: () = assert!(SWAP_ADDRESS >= UPDATE_ADDRESS + PARTITION_SIZE);
@@ -14,19 +12,7 @@ const _: () = assert!(BOOT_ADDRESS == FLASH_BASE && FLASH_SIZE.is_multiple_of(SE
 /// Where the application's vector table is: BOOT plus the image header.
 pub const APP_ENTRY_ADDRESS: u32 = BOOT_ADDRESS + IMAGE_HEADER_SIZE;
 
-/// Window offset (for the flash driver) of an address in the window.
-pub const fn device_offset(address: u32) -> u32 {
-    address - FLASH_BASE
-}
-
-/// BOOT, UPDATE and SWAP as partitions of the internal flash window.
-pub const PARTITIONS: PartitionSet = PartitionSet::internal(
-    FLASH_BASE,
-    [BOOT_ADDRESS, UPDATE_ADDRESS, SWAP_ADDRESS],
-    PARTITION_SIZE,
-    SWAP_SIZE,
-    SECTOR_SIZE,
-);
+wolfboot_hal_flash::partitions_from_memory_map!();
 
 /// The application's vector-table rules: VTOR, 64 entries (256 bytes).
 pub const VECTOR_RULES: wolfboot_mcu_boot::jump::VectorRules =

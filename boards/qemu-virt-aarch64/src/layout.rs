@@ -4,8 +4,6 @@
 include!("memory_map.rs");
 include!(concat!(env!("OUT_DIR"), "/config.rs"));
 
-use wolfboot_hal_flash::PartitionSet;
-
 const _: () = assert!(SWAP_ADDRESS + SWAP_SIZE <= FLASH_BASE + FLASH_SIZE);
 const _: () = assert!(PARTITION_SIZE.is_multiple_of(SECTOR_SIZE));
 const _: () = assert!(LOAD_ADDRESS.is_multiple_of(0x0020_0000));
@@ -14,20 +12,7 @@ const _: () = assert!(LOAD_ADDRESS + APP_RAM_SIZE <= TESTCTL_ADDRESS);
 // Every image that fits a partition fits the application's RAM.
 const _: () = assert!(PARTITION_SIZE <= APP_RAM_SIZE);
 
-/// Device offset (for the flash driver) of an address in flash bank 1.
-pub const fn device_offset(address: u32) -> u32 {
-    address - FLASH_BASE
-}
-
-/// BOOT, UPDATE and SWAP as partitions of the one flash device, with device
-/// offsets.
-pub const PARTITIONS: PartitionSet = PartitionSet::internal(
-    FLASH_BASE,
-    [BOOT_ADDRESS, UPDATE_ADDRESS, SWAP_ADDRESS],
-    PARTITION_SIZE,
-    SWAP_SIZE,
-    SECTOR_SIZE,
-);
+wolfboot_hal_flash::partitions_from_memory_map!();
 
 /// Bytes of BOOT an image (header and payload) may occupy: all but the
 /// trailer sector.

@@ -8,7 +8,8 @@
 //! * [`Partition`] / [`PartitionView`] — bounds-checked windows over a flash;
 //!   a view of a `NorFlash` is a `NorFlash` again, to hand one partition to
 //!   a crate that writes to any `NorFlash`.
-//! * [`PartitionSet`] — the wolfBoot BOOT / UPDATE / SWAP layout.
+//! * [`PartitionSet`] — the wolfBoot BOOT / UPDATE / SWAP layout;
+//!   [`partitions_from_memory_map!`] states a board's from its memory map.
 //! * [`FlashSet`] — one or two devices ([`SingleFlash`], [`SplitFlash`]),
 //!   so BOOT can live on internal flash while UPDATE and SWAP live on an
 //!   external one (wolfBoot's `EXT_FLASH`).

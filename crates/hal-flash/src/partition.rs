@@ -375,6 +375,32 @@ impl PartitionSet {
     }
 }
 
+/// A board's `PARTITIONS` and `device_offset` from the constants of its
+/// memory map, which must be in scope: `FLASH_BASE` (where the one flash
+/// device's offset 0 is mapped), `BOOT_ADDRESS`, `UPDATE_ADDRESS`,
+/// `SWAP_ADDRESS` (absolute, as wolfBoot's `WOLFBOOT_PARTITION_*_ADDRESS`),
+/// `PARTITION_SIZE`, `SWAP_SIZE` and `SECTOR_SIZE`. Both are `const`: a
+/// layout that does not fit fails to compile.
+#[macro_export]
+macro_rules! partitions_from_memory_map {
+    () => {
+        /// Device offset (for the flash driver) of an address in the flash.
+        pub const fn device_offset(address: u32) -> u32 {
+            address - FLASH_BASE
+        }
+
+        /// BOOT, UPDATE and SWAP as partitions of the one flash device, with
+        /// device offsets.
+        pub const PARTITIONS: $crate::PartitionSet = $crate::PartitionSet::internal(
+            FLASH_BASE,
+            [BOOT_ADDRESS, UPDATE_ADDRESS, SWAP_ADDRESS],
+            PARTITION_SIZE,
+            SWAP_SIZE,
+            SECTOR_SIZE,
+        );
+    };
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
