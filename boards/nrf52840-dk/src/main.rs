@@ -8,58 +8,13 @@
 
 #[cfg(target_os = "none")]
 mod firmware {
-    use cortex_m_rt::{entry, exception, ExceptionFrame};
-    use wolfboot_board_nrf52840_dk::{
-        layout::{self, IMAGE_HEADER_SIZE, PARTITIONS},
-        take_flash,
-        verifier::KeystoreVerifier,
-        TRAILER,
-    };
-    use wolfboot_mcu_boot::{console::Console, nrf_uart::NrfUart, Target};
-    use wolfboot_swap_state_machine::BootConfig;
+    use wolfboot_mcu_boot::nrf_uart::NrfUart;
 
-    #[allow(dead_code)]
-    mod keys {
-        include!(concat!(env!("OUT_DIR"), "/keystore.rs"));
-    }
-
-    #[entry]
-    fn main() -> ! {
+    wolfboot_mcu_boot::plain_bootloader! {
+        board: wolfboot_board_nrf52840_dk,
         // SAFETY: the only UART user in the bootloader.
-        let mut con = unsafe { NrfUart::new(layout::UART_TX_PIN) };
-        con.println("wolfboot-rs bootloader (nrf52840-dk)");
-        // SAFETY: the only flash owner; the bootloader lives below the
-        // window and holds no reference into it.
-        if let Some(flash) = unsafe { take_flash() } {
-            let config = BootConfig {
-                trailer: TRAILER,
-                header_size: IMAGE_HEADER_SIZE,
-                ..BootConfig::default()
-            };
-            let target = Target {
-                boot_address: layout::BOOT_ADDRESS,
-                rules: layout::VECTOR_RULES,
-            };
-            let verifier = KeystoreVerifier::new(&keys::KEYSTORE);
-            wolfboot_mcu_boot::run(&mut con, flash, verifier, PARTITIONS, config, &target);
-        }
-        con.println("halted");
-        loop {
-            cortex_m::asm::wfi();
-        }
-    }
-
-    #[exception]
-    unsafe fn HardFault(_frame: &ExceptionFrame) -> ! {
-        loop {
-            cortex_m::asm::wfi();
-        }
-    }
-
-    #[panic_handler]
-    fn panic(_: &core::panic::PanicInfo) -> ! {
-        // With `panic = "immediate-abort"` this is never called.
-        cortex_m::asm::udf()
+        console: unsafe { NrfUart::new(layout::UART_TX_PIN) },
+        banner: "wolfboot-rs bootloader (nrf52840-dk)",
     }
 }
 

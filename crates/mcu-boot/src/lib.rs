@@ -7,12 +7,14 @@
 //! * [`jump`]: checking an application's vector table and handing over to
 //!   it (with or without VTOR: the Cortex-M0 has none).
 //! * [`nrf_uart`]: the UART of the nRF51 and nRF52 (transmit only).
-//! * [`run`] (target only): verify, decide, report and jump.
+//! * [`run`] (target only): verify, decide, report and jump;
+//!   [`plain_bootloader!`] the whole firmware of a board that needs no more.
 //! * `semihost` (target only): ARM semihosting exit and host files, for
 //!   the QEMU boards' test harnesses.
 #![cfg_attr(not(test), no_std)]
 #![warn(missing_docs)]
 
+mod board;
 pub mod console;
 pub mod jump;
 pub mod nrf_uart;
