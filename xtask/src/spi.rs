@@ -787,9 +787,7 @@ fn driver_bytes(elf: &Path) -> Result<(u64, u64), String> {
         // instantiated over the driver's types does not count).
         let own =
             |prefix: &str| name.starts_with(prefix) || name.starts_with(&format!("<{prefix}"));
-        if own("wolfboot_spi_nor::")
-            || own("wolfboot_hal_flash::flash::NorFlashAdapter<wolfboot_spi_nor::")
-        {
+        if own("wolfboot_spi_nor::") {
             driver += size;
         } else if own("wolfboot_board_ast1030_evb::smc::")
             || own("wolfboot_board_ast1030_evb::testctl::Counted")

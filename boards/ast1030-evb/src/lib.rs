@@ -49,14 +49,12 @@ compile_error!("this board keeps UPDATE encrypted: choose encrypt-chacha or encr
 
 /// The internal flash: BOOT in SRAM, NOR rules enforced, harness-watched.
 #[cfg(all(target_arch = "arm", target_os = "none"))]
-pub type InternalFlash = wolfboot_hal_flash::NorFlashAdapter<
-    wolfboot_board_mps2_an385::flash::SramFlash<testctl::BootSram, testctl::HarnessMonitor>,
->;
+pub type InternalFlash =
+    wolfboot_board_mps2_an385::flash::SramFlash<testctl::BootSram, testctl::HarnessMonitor>;
 
 /// The external flash: the SPI NOR driver on FMC CE0, harness-counted.
 #[cfg(all(target_arch = "arm", target_os = "none"))]
-pub type ExternalFlash =
-    testctl::Counted<wolfboot_hal_flash::NorFlashAdapter<wolfboot_spi_nor::SpiNor<smc::FmcCe0>>>;
+pub type ExternalFlash = testctl::Counted<wolfboot_spi_nor::SpiNor<smc::FmcCe0>>;
 
 /// Both devices as the generic crates' flash set.
 #[cfg(all(target_arch = "arm", target_os = "none"))]
@@ -81,13 +79,10 @@ pub unsafe fn take_flash(
     settings: Option<testctl::Settings>,
     load: bool,
 ) -> Result<BoardFlashSet, TakeError> {
-    use wolfboot_hal_flash::NorFlashAdapter;
     let monitor = testctl::HarnessMonitor::attach(settings, load);
     // SAFETY: forwarded to the caller.
     let cells = unsafe { testctl::BootSram::new() };
-    let internal = NorFlashAdapter(wolfboot_board_mps2_an385::flash::SramFlash::new(
-        cells, monitor,
-    ));
+    let internal = wolfboot_board_mps2_an385::flash::SramFlash::new(cells, monitor);
     // SAFETY: forwarded to the caller (sole FMC user).
     let spi = unsafe { smc::FmcCe0::new() };
     let nor = wolfboot_spi_nor::SpiNor::probe(spi, wolfboot_spi_nor::Config::DEFAULT)
@@ -97,14 +92,14 @@ pub unsafe fn take_flash(
     }
     Ok(wolfboot_hal_flash::SplitFlash {
         internal,
-        external: testctl::Counted(NorFlashAdapter(nor)),
+        external: testctl::Counted(nor),
     })
 }
 
 /// The SPI NOR driver of a flash set.
 #[cfg(all(target_arch = "arm", target_os = "none"))]
 pub fn chip(flash: &BoardFlashSet) -> &wolfboot_spi_nor::ChipInfo {
-    flash.external.0 .0.info()
+    flash.external.0.info()
 }
 
 /// Print what the SPI NOR probe found (JEDEC ID, capacity, address bytes).

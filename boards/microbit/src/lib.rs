@@ -41,8 +41,7 @@ pub type BoardFlash = testctl::HarnessFlash<Nvmc>;
 
 /// The board flash as the generic crates' [`FlashSet`](wolfboot_hal_flash::FlashSet).
 #[cfg(all(target_arch = "arm", target_os = "none"))]
-pub type BoardFlashSet =
-    wolfboot_hal_flash::SingleFlash<wolfboot_hal_flash::NorFlashAdapter<BoardFlash>>;
+pub type BoardFlashSet = wolfboot_hal_flash::SingleFlash<BoardFlash>;
 
 /// Take the board flash; `load`: the bootloader (loads `flash.bin` under
 /// the harness). `None` if the window does not suit the driver (a memory
@@ -59,9 +58,7 @@ pub unsafe fn take_flash(settings: Option<testctl::Settings>, load: bool) -> Opt
     let bus = unsafe { wolfboot_nrf_nvmc::Mmio::new() };
     let nvmc = Nvmc::new(bus, layout::FLASH_BASE, layout::FLASH_SIZE)?;
     let flash = testctl::HarnessFlash::attach(nvmc, settings, load);
-    Some(wolfboot_hal_flash::SingleFlash(
-        wolfboot_hal_flash::NorFlashAdapter(flash),
-    ))
+    Some(wolfboot_hal_flash::SingleFlash(flash))
 }
 
 /// wolfBoot's trailer options for this board: its defaults (words may be

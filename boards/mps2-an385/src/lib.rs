@@ -53,8 +53,7 @@ pub type BoardFlash = flash::SramFlash<flash::CodeSram, testctl::HarnessMonitor>
 /// The board flash as the generic crates' [`FlashSet`](wolfboot_hal_flash::FlashSet):
 /// one internal device holding BOOT, UPDATE and SWAP.
 #[cfg(all(target_arch = "arm", target_os = "none"))]
-pub type BoardFlashSet =
-    wolfboot_hal_flash::SingleFlash<wolfboot_hal_flash::NorFlashAdapter<BoardFlash>>;
+pub type BoardFlashSet = wolfboot_hal_flash::SingleFlash<BoardFlash>;
 
 /// Take the board flash: the code SRAM above the bootloader, watched by the
 /// test harness (which, for the bootloader, loads `flash.bin` first).
@@ -66,9 +65,7 @@ pub unsafe fn take_flash(settings: Option<testctl::Settings>, load: bool) -> Boa
     let monitor = testctl::HarnessMonitor::attach(settings, load);
     // SAFETY: forwarded to the caller.
     let cells = unsafe { flash::CodeSram::new() };
-    wolfboot_hal_flash::SingleFlash(wolfboot_hal_flash::NorFlashAdapter(flash::SramFlash::new(
-        cells, monitor,
-    )))
+    wolfboot_hal_flash::SingleFlash(flash::SramFlash::new(cells, monitor))
 }
 
 #[cfg(any(

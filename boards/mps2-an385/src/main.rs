@@ -101,7 +101,7 @@ mod firmware {
         use wolfboot_board_mps2_an385::bench;
         let boot = bench::ticks();
         let stack = bench::stack_high_water();
-        let f = bench::measure_boot_image(&mut bootloader.flash_mut().0 .0, &keys::KEYSTORE);
+        let f = bench::measure_boot_image(&mut bootloader.flash_mut().0, &keys::KEYSTORE);
         con.print("bench: boot ticks ");
         con.dec(boot);
         con.print("; verify ticks ");

@@ -27,8 +27,7 @@ pub type BoardFlash = wolfboot_nrf_nvmc::Nrf52Nvmc<wolfboot_nrf_nvmc::Mmio>;
 
 /// The board flash as the generic crates' [`FlashSet`](wolfboot_hal_flash::FlashSet).
 #[cfg(all(target_arch = "arm", target_os = "none"))]
-pub type BoardFlashSet =
-    wolfboot_hal_flash::SingleFlash<wolfboot_hal_flash::NorFlashAdapter<BoardFlash>>;
+pub type BoardFlashSet = wolfboot_hal_flash::SingleFlash<BoardFlash>;
 
 /// Take the board flash; `None` if the window does not suit the driver (a
 /// memory map error, caught by the layout tests).
@@ -43,9 +42,7 @@ pub unsafe fn take_flash() -> Option<BoardFlashSet> {
     // SAFETY: forwarded to the caller.
     let bus = unsafe { wolfboot_nrf_nvmc::Mmio::new() };
     let nvmc = BoardFlash::new(bus, layout::FLASH_BASE, layout::FLASH_SIZE)?;
-    Some(wolfboot_hal_flash::SingleFlash(
-        wolfboot_hal_flash::NorFlashAdapter(nvmc),
-    ))
+    Some(wolfboot_hal_flash::SingleFlash(nvmc))
 }
 
 /// wolfBoot's trailer options for this board: its defaults, as wolfBoot's

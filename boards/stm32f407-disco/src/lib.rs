@@ -27,8 +27,7 @@ pub type BoardFlash = wolfboot_stm32f4_flash::Stm32f4Flash<wolfboot_stm32f4_flas
 
 /// The board flash as the generic crates' [`FlashSet`](wolfboot_hal_flash::FlashSet).
 #[cfg(all(target_arch = "arm", target_os = "none"))]
-pub type BoardFlashSet =
-    wolfboot_hal_flash::SingleFlash<wolfboot_hal_flash::NorFlashAdapter<BoardFlash>>;
+pub type BoardFlashSet = wolfboot_hal_flash::SingleFlash<BoardFlash>;
 
 /// Take the board flash; `None` if the window does not suit the driver (a
 /// memory map error, caught by the layout tests).
@@ -42,9 +41,7 @@ pub unsafe fn take_flash() -> Option<BoardFlashSet> {
     // SAFETY: forwarded to the caller.
     let regs = unsafe { wolfboot_stm32f4_flash::Pac::steal() };
     let flash = BoardFlash::new(regs, layout::FLASH_BASE, layout::FLASH_SIZE)?;
-    Some(wolfboot_hal_flash::SingleFlash(
-        wolfboot_hal_flash::NorFlashAdapter(flash),
-    ))
+    Some(wolfboot_hal_flash::SingleFlash(flash))
 }
 
 /// wolfBoot's trailer options for this board: its defaults, as wolfBoot's

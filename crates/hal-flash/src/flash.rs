@@ -1,8 +1,6 @@
 //! The flash device contract.
 
-use embedded_storage::nor_flash::{
-    ErrorType, MultiwriteNorFlash, NorFlash, NorFlashError, ReadNorFlash,
-};
+use embedded_storage::nor_flash::{NorFlash, NorFlashError, ReadNorFlash};
 
 /// Geometry of a flash device, known at run time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,41 +61,3 @@ impl<F: NorFlash> Flash for F {
         NorFlash::erase(self, from, to)
     }
 }
-
-/// A transparent pass-through kept for code written before every
-/// [`NorFlash`] became a [`Flash`] by itself: `NorFlashAdapter(driver)`
-/// behaves exactly as `driver`. New code passes the driver directly.
-#[derive(Debug)]
-#[repr(transparent)]
-pub struct NorFlashAdapter<F>(pub F);
-
-impl<F: ErrorType> ErrorType for NorFlashAdapter<F> {
-    type Error = F::Error;
-}
-
-impl<F: ReadNorFlash> ReadNorFlash for NorFlashAdapter<F> {
-    const READ_SIZE: usize = F::READ_SIZE;
-
-    fn read(&mut self, offset: u32, bytes: &mut [u8]) -> Result<(), Self::Error> {
-        self.0.read(offset, bytes)
-    }
-
-    fn capacity(&self) -> usize {
-        self.0.capacity()
-    }
-}
-
-impl<F: NorFlash> NorFlash for NorFlashAdapter<F> {
-    const WRITE_SIZE: usize = F::WRITE_SIZE;
-    const ERASE_SIZE: usize = F::ERASE_SIZE;
-
-    fn erase(&mut self, from: u32, to: u32) -> Result<(), Self::Error> {
-        self.0.erase(from, to)
-    }
-
-    fn write(&mut self, offset: u32, bytes: &[u8]) -> Result<(), Self::Error> {
-        self.0.write(offset, bytes)
-    }
-}
-
-impl<F: MultiwriteNorFlash> MultiwriteNorFlash for NorFlashAdapter<F> {}

@@ -42,7 +42,7 @@ mod mem_nor;
 mod file;
 
 pub use error::FlashError;
-pub use flash::{Flash, Geometry, NorFlashAdapter};
+pub use flash::{Flash, Geometry};
 pub use partition::{
     LayoutError, Partition, PartitionError, PartitionId, PartitionSet, PartitionView,
 };

@@ -15,7 +15,7 @@
 //! nRF52 ([`Nrf51Nvmc`], [`Nrf52Nvmc`]; the const parameter of [`Nvmc`]).
 //!
 //! [`Nvmc`] implements `embedded-storage`'s [`NorFlash`] (and so the
-//! wolfboot-rs flash contract through `wolfboot_hal_flash::NorFlashAdapter`)
+//! wolfboot-rs flash contract, `wolfboot_hal_flash::Flash`, as every `NorFlash` is)
 //! over a window of the chip's flash (the partitions, not the bootloader):
 //!
 //! * **NOR rules are enforced by the driver**, whatever the silicon or an

@@ -5,7 +5,6 @@ use std::vec;
 use std::vec::Vec;
 
 use super::*;
-use wolfboot_hal_flash::NorFlashAdapter;
 
 /// Absolute address where the model's flash array starts (an nRF's flash
 /// starts at 0; the window under test starts higher, as BOOT does).
@@ -142,13 +141,13 @@ fn nrf52(busy: u32) -> Nrf52Nvmc<Model<4096>> {
 #[test]
 fn geometry_follows_the_page_size() {
     use wolfboot_hal_flash::Flash as _;
-    let a = NorFlashAdapter(nrf51(0));
+    let a = nrf51(0);
     let g = a.geometry();
     assert_eq!(
         (g.capacity, g.erase_size, g.write_size, g.erased_byte),
         (WINDOW_LEN, 1024, 4, 0xFF)
     );
-    let b = NorFlashAdapter(nrf52(0));
+    let b = nrf52(0);
     assert_eq!(b.geometry().erase_size, 4096);
     // The window must be page-aligned.
     assert!(Nrf52Nvmc::new(Model::<4096>::new(0), 0x1000 + 1024, 0x4000).is_none());
@@ -404,15 +403,14 @@ mod swap {
             header_size: HDR,
             ..BootConfig::default()
         };
-        let mut boot =
-            Bootloader::new(SingleFlash(NorFlashAdapter(f)), Trusting, layout, config).unwrap();
+        let mut boot = Bootloader::new(SingleFlash(f), Trusting, layout, config).unwrap();
         boot.update_trigger().unwrap();
         let d = boot.boot().unwrap();
         assert_eq!((d.action, d.image.version), (BootAction::Installed, 2));
         let read = |boot: &mut Bootloader<_, _>, at: u32, len: usize| {
             let mut b = vec![0u8; len];
-            let f: &mut SingleFlash<NorFlashAdapter<Nrf52Nvmc<Model<4096>>>> = boot.flash_mut();
-            f.0 .0.read(at, &mut b).unwrap();
+            let f: &mut SingleFlash<Nrf52Nvmc<Model<4096>>> = boot.flash_mut();
+            f.0.read(at, &mut b).unwrap();
             b
         };
         assert_eq!(read(&mut boot, 0, v2.len()), v2, "BOOT holds v2");
@@ -420,7 +418,7 @@ mod swap {
         let d = boot.boot().unwrap();
         assert_eq!((d.action, d.image.version), (BootAction::RolledBack, 1));
         assert_eq!(read(&mut boot, 0, v1.len()), v1, "BOOT holds v1 again");
-        let m = boot.flash_mut().0 .0.bus();
+        let m = boot.flash_mut().0.bus();
         assert!(m.misuse.is_empty(), "{:?}", m.misuse);
         assert_eq!(m.config, regs::CONFIG_REN);
         // The bootloader's 128 KiB below the window were never written.

@@ -6,7 +6,6 @@ use std::vec::Vec;
 
 use super::*;
 use regs::*;
-use wolfboot_hal_flash::NorFlashAdapter;
 
 /// What the model saw that the silicon would refuse or that RM0090 forbids.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -235,7 +234,7 @@ fn window_must_be_whole_128k_sectors() {
     assert!(!ok(BOOT, SECTOR_SIZE + 0x1000), "not on a sector end");
     assert!(!ok(BOOT, WINDOW + SECTOR_SIZE), "past the array");
     assert!(!ok(BOOT, 0));
-    let g = NorFlashAdapter(driver(0)).geometry();
+    let g = driver(0).geometry();
     assert_eq!(
         (g.capacity, g.erase_size, g.write_size),
         (WINDOW, 0x2_0000, 4)
@@ -505,15 +504,15 @@ mod swap {
             header_size: HDR,
             ..BootConfig::default()
         };
-        let flash = SingleFlash(NorFlashAdapter(f));
+        let flash = SingleFlash(f);
         let mut boot = Bootloader::new(flash, Trusting, layout, config).unwrap();
         boot.update_trigger().unwrap();
         let d = boot.boot().unwrap();
         assert_eq!((d.action, d.image.version), (BootAction::Installed, 2));
         let read = |boot: &mut Bootloader<_, _>, at: u32, len: usize| {
             let mut b = vec![0u8; len];
-            let f: &mut SingleFlash<NorFlashAdapter<Stm32f4Flash<Model>>> = boot.flash_mut();
-            f.0 .0.read(at, &mut b).unwrap();
+            let f: &mut SingleFlash<Stm32f4Flash<Model>> = boot.flash_mut();
+            f.0.read(at, &mut b).unwrap();
             b
         };
         assert_eq!(read(&mut boot, 0, v2.len()), v2, "BOOT holds v2");
@@ -526,7 +525,7 @@ mod swap {
         let d = boot.boot().unwrap();
         assert_eq!((d.action, d.image.version), (BootAction::RolledBack, 1));
         assert_eq!(read(&mut boot, 0, v1.len()), v1, "BOOT holds v1 again");
-        let m = boot.flash_mut().0 .0.regs();
+        let m = boot.flash_mut().0.regs();
         assert!(m.misuse.is_empty(), "{:?}", m.misuse);
         assert_eq!(m.cr, CR_LOCK);
         // Only the window's 128 KiB sectors were ever erased, never 0-4.
