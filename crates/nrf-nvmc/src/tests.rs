@@ -321,62 +321,14 @@ mod swap {
     //! the nrf52840-dk layout (wolfBoot's nrf52840.config): 4 KiB pages,
     //! BOOT 0x20000 and UPDATE 0x60000 of 256 KiB, SWAP 0xE0000.
     use super::*;
-    use wolfboot_hal_flash::{Device, Partition, PartitionSet, SingleFlash};
-    use wolfboot_swap_state_machine::{
-        BootAction, BootConfig, Bootloader, ImageSource, ImageVerifier, PartitionId, VerifiedImage,
-        VerifyError,
-    };
-    use wolfboot_verify::{Digest, HashAlgorithm, ImageType};
+    use wolfboot_hal_flash::{Device, Partition, PartitionSet};
+    use wolfboot_swap_state_machine::testing::{install_and_roll_back, synthetic_image};
 
-    const HDR: u32 = 256;
-
-    /// Accepts any image with the magic, a size that fits and the version
-    /// and type fields where `image()` puts them (the flash path is under
-    /// test here, not the cryptography).
-    struct Trusting;
-
-    impl ImageVerifier for Trusting {
-        fn verify(
-            &mut self,
-            _part: PartitionId,
-            img: &mut dyn ImageSource,
-        ) -> Result<VerifiedImage, VerifyError> {
-            let mut h = [0u8; 24];
-            img.read_at(0, &mut h)?;
-            if h[..4] != *b"WOLF" {
-                return Err(VerifyError::BadMagic);
-            }
-            let size = u32::from_le_bytes([h[4], h[5], h[6], h[7]]);
-            if size > img.len().saturating_sub(HDR) {
-                return Err(VerifyError::TooLarge);
-            }
-            Ok(VerifiedImage {
-                version: u32::from_le_bytes([h[12], h[13], h[14], h[15]]),
-                image_type: ImageType(u16::from_le_bytes([h[20], h[21]])),
-                header_size: HDR as usize,
-                payload_size: size,
-                // Not computed: the flash path is under test.
-                digest: Digest::from_slice(HashAlgorithm::Sha256, &[0; 32]).unwrap(),
-                key_slot: None,
-                secondary: None,
-            })
-        }
-    }
-
-    /// A header (magic, size, version and type TLVs) and a payload that
-    /// differs per version.
-    fn image(version: u32, size: u32) -> Vec<u8> {
-        let mut v = vec![0xFFu8; (HDR + size) as usize];
-        v[..4].copy_from_slice(b"WOLF");
-        v[4..8].copy_from_slice(&size.to_le_bytes());
-        v[8..12].copy_from_slice(&[1, 0, 4, 0]);
-        v[12..16].copy_from_slice(&version.to_le_bytes());
-        v[16..20].copy_from_slice(&[4, 0, 2, 0]);
-        v[20..22].copy_from_slice(&1u16.to_le_bytes());
-        for (i, b) in v[HDR as usize..].iter_mut().enumerate() {
-            *b = (i as u32).wrapping_mul(31).wrapping_add(version * 7) as u8;
-        }
-        v
+    /// `data` programmed at `at`, its last word padded with erased bytes.
+    fn program(f: &mut Nrf52Nvmc<Model<4096>>, at: u32, data: &[u8]) {
+        let mut padded = data.to_vec();
+        padded.resize(data.len().div_ceil(4) * 4, 0xFF);
+        f.write(at, &padded).unwrap();
     }
 
     #[test]
@@ -388,37 +340,13 @@ mod swap {
             swap: Partition::new(Device::Internal, 0xE_0000 - base, 0x1000),
             sector_size: 0x1000,
         };
-        let v1 = image(1, 60 * 1024 + 123);
-        let v2 = image(2, 45 * 1024 + 7);
+        let v1 = synthetic_image(1, 60 * 1024 + 123, 256);
+        let v2 = synthetic_image(2, 45 * 1024 + 7, 256);
         let mut f = Nrf52Nvmc::new(Model::<4096>::new(2), base, 0x10_0000 - base).unwrap();
-        f.write(0, &v1[..v1.len() / 4 * 4]).unwrap();
-        let tail = v1.len() / 4 * 4;
-        let mut last = [0xFFu8; 4];
-        last[..v1.len() - tail].copy_from_slice(&v1[tail..]);
-        f.write(tail as u32, &last).unwrap();
-        let mut padded = v2.clone();
-        padded.resize(v2.len().div_ceil(4) * 4, 0xFF);
-        f.write(0x4_0000, &padded).unwrap();
-        let config = BootConfig {
-            header_size: HDR,
-            ..BootConfig::default()
-        };
-        let mut boot = Bootloader::new(SingleFlash(f), Trusting, layout, config).unwrap();
-        boot.update_trigger().unwrap();
-        let d = boot.boot().unwrap();
-        assert_eq!((d.action, d.image.version), (BootAction::Installed, 2));
-        let read = |boot: &mut Bootloader<_, _>, at: u32, len: usize| {
-            let mut b = vec![0u8; len];
-            let f: &mut SingleFlash<Nrf52Nvmc<Model<4096>>> = boot.flash_mut();
-            f.0.read(at, &mut b).unwrap();
-            b
-        };
-        assert_eq!(read(&mut boot, 0, v2.len()), v2, "BOOT holds v2");
-        assert_eq!(read(&mut boot, 0x4_0000, v1.len()), v1, "UPDATE keeps v1");
-        let d = boot.boot().unwrap();
-        assert_eq!((d.action, d.image.version), (BootAction::RolledBack, 1));
-        assert_eq!(read(&mut boot, 0, v1.len()), v1, "BOOT holds v1 again");
-        let m = boot.flash_mut().0.bus();
+        program(&mut f, 0, &v1);
+        program(&mut f, 0x4_0000, &v2);
+        let mut f = install_and_roll_back(f, layout, 256, &v1, &v2);
+        let m = f.bus();
         assert!(m.misuse.is_empty(), "{:?}", m.misuse);
         assert_eq!(m.config, regs::CONFIG_REN);
         // The bootloader's 128 KiB below the window were never written.

@@ -428,63 +428,8 @@ mod swap {
     //! the stm32f407-disco layout: 128 KiB sectors, three-sector BOOT and
     //! UPDATE, one-sector SWAP, 512-byte headers.
     use super::*;
-    use wolfboot_hal_flash::{Device, Partition, PartitionSet, SingleFlash};
-    use wolfboot_swap_state_machine::{
-        BootAction, BootConfig, Bootloader, ImageSource, ImageVerifier, PartitionId, VerifiedImage,
-        VerifyError,
-    };
-    use wolfboot_verify::{Digest, HashAlgorithm, ImageType};
-
-    const HDR: u32 = 512;
-
-    /// Accepts any image with the magic, a size that fits and the version
-    /// and type fields where `image()` puts them (the flash path is under
-    /// test here, not the cryptography).
-    struct Trusting;
-
-    impl ImageVerifier for Trusting {
-        fn verify(
-            &mut self,
-            _part: PartitionId,
-            img: &mut dyn ImageSource,
-        ) -> Result<VerifiedImage, VerifyError> {
-            let mut h = [0u8; 24];
-            img.read_at(0, &mut h)?;
-            if h[..4] != *b"WOLF" {
-                return Err(VerifyError::BadMagic);
-            }
-            let size = u32::from_le_bytes([h[4], h[5], h[6], h[7]]);
-            if size > img.len().saturating_sub(HDR) {
-                return Err(VerifyError::TooLarge);
-            }
-            Ok(VerifiedImage {
-                version: u32::from_le_bytes([h[12], h[13], h[14], h[15]]),
-                image_type: ImageType(u16::from_le_bytes([h[20], h[21]])),
-                header_size: HDR as usize,
-                payload_size: size,
-                // Not computed: the flash path is under test.
-                digest: Digest::from_slice(HashAlgorithm::Sha256, &[0; 32]).unwrap(),
-                key_slot: None,
-                secondary: None,
-            })
-        }
-    }
-
-    /// A 512-byte header (magic, size, version TLV, type TLV) and a payload
-    /// of `size` bytes that differs per version.
-    fn image(version: u32, size: u32) -> Vec<u8> {
-        let mut v = vec![0xFFu8; (HDR + size) as usize];
-        v[..4].copy_from_slice(b"WOLF");
-        v[4..8].copy_from_slice(&size.to_le_bytes());
-        v[8..12].copy_from_slice(&[1, 0, 4, 0]);
-        v[12..16].copy_from_slice(&version.to_le_bytes());
-        v[16..20].copy_from_slice(&[4, 0, 2, 0]);
-        v[20..22].copy_from_slice(&1u16.to_le_bytes());
-        for (i, b) in v[HDR as usize..].iter_mut().enumerate() {
-            *b = (i as u32).wrapping_mul(31).wrapping_add(version * 7) as u8;
-        }
-        v
-    }
+    use wolfboot_hal_flash::{Device, Partition, PartitionSet};
+    use wolfboot_swap_state_machine::testing::{install_and_roll_back, synthetic_image};
 
     #[test]
     fn update_and_rollback_on_128k_sectors() {
@@ -495,37 +440,13 @@ mod swap {
             sector_size: SECTOR_SIZE,
         };
         // v1 spans two sectors, v2 a bit less: the swap moves both.
-        let v1 = image(1, 200 * 1024);
-        let v2 = image(2, 150 * 1024);
+        let v1 = synthetic_image(1, 200 * 1024, 512);
+        let v2 = synthetic_image(2, 150 * 1024, 512);
         let mut f = driver(2);
         f.write(0, &v1).unwrap();
         f.write(3 * SECTOR_SIZE, &v2).unwrap();
-        let config = BootConfig {
-            header_size: HDR,
-            ..BootConfig::default()
-        };
-        let flash = SingleFlash(f);
-        let mut boot = Bootloader::new(flash, Trusting, layout, config).unwrap();
-        boot.update_trigger().unwrap();
-        let d = boot.boot().unwrap();
-        assert_eq!((d.action, d.image.version), (BootAction::Installed, 2));
-        let read = |boot: &mut Bootloader<_, _>, at: u32, len: usize| {
-            let mut b = vec![0u8; len];
-            let f: &mut SingleFlash<Stm32f4Flash<Model>> = boot.flash_mut();
-            f.0.read(at, &mut b).unwrap();
-            b
-        };
-        assert_eq!(read(&mut boot, 0, v2.len()), v2, "BOOT holds v2");
-        assert_eq!(
-            read(&mut boot, 3 * SECTOR_SIZE, v1.len()),
-            v1,
-            "UPDATE keeps v1"
-        );
-        // Not confirmed: the next boot swaps v1 back.
-        let d = boot.boot().unwrap();
-        assert_eq!((d.action, d.image.version), (BootAction::RolledBack, 1));
-        assert_eq!(read(&mut boot, 0, v1.len()), v1, "BOOT holds v1 again");
-        let m = boot.flash_mut().0.regs();
+        let mut f = install_and_roll_back(f, layout, 512, &v1, &v2);
+        let m = f.regs();
         assert!(m.misuse.is_empty(), "{:?}", m.misuse);
         assert_eq!(m.cr, CR_LOCK);
         // Only the window's 128 KiB sectors were ever erased, never 0-4.

@@ -26,6 +26,9 @@
 //!   `wolfboot-verify` and a keystore: what boards use as the bootloader's
 //!   verifier (algorithms are `wolfboot-verify` features).
 //! * `opcount` (feature `opcount`) — flash operation figures.
+//! * `testing` (feature `testing`) — the real swap over any flash without
+//!   cryptography: synthetic images, a header-only verifier, an
+//!   install-and-roll-back check for flash drivers' tests.
 //! * `armored` (feature `armored`) — fault-injection hardening primitives
 //!   for the boot decision (see `cargo xtask glitch`).
 //!
@@ -107,6 +110,8 @@ pub mod image;
 #[cfg(feature = "opcount")]
 pub mod opcount;
 pub mod secret;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod trailer;
 pub mod verifier;
 

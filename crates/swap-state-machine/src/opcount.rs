@@ -2,21 +2,14 @@
 //! in-memory flash (feature `opcount`). Images are synthetic and checked by
 //! header only: the figures count flash work, not cryptography.
 
-extern crate alloc;
-
-use alloc::vec::Vec;
 use core::fmt;
 
 use wolfboot_hal_flash::{
-    Device, FlashStats, MemFlash, MemFlashConfig, Partition, PartitionId, PartitionSet, SingleFlash,
+    Device, FlashStats, MemFlash, MemFlashConfig, Partition, PartitionSet, SingleFlash,
 };
 
 use crate::boot::{BootAction, BootConfig, Bootloader};
-use wolfboot_image_format::wire::{tlv, IMAGE_MAGIC};
-use wolfboot_image_format::{HashAlgorithm, ImageType};
-use wolfboot_verify::{Digest, ImageSource, VerifiedImage, VerifyError};
-
-use crate::image::ImageVerifier;
+use crate::testing::{synthetic_image, HeaderOnlyVerifier};
 
 /// Flash work of one phase.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -104,66 +97,6 @@ impl fmt::Display for OpCountError {
     }
 }
 
-/// Accepts any image with a well-formed header (no cryptography).
-#[derive(Debug, Default)]
-pub struct HeaderOnlyVerifier;
-
-impl ImageVerifier for HeaderOnlyVerifier {
-    fn verify(
-        &mut self,
-        _part: PartitionId,
-        image: &mut dyn ImageSource,
-    ) -> Result<VerifiedImage, VerifyError> {
-        let mut h = [0u8; 32];
-        image.read_at(0, &mut h)?;
-        let word = |i: usize| {
-            h.get(i..i + 4)
-                .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-                .unwrap_or(0)
-        };
-        if word(0) != IMAGE_MAGIC {
-            return Err(VerifyError::BadMagic);
-        }
-        // No digest is computed: a zero SHA-256 value stands in.
-        let digest = Digest::from_slice(HashAlgorithm::Sha256, &[0; 32])
-            .ok_or(VerifyError::UnsupportedHash(HashAlgorithm::Sha256))?;
-        Ok(VerifiedImage {
-            version: word(12),
-            image_type: ImageType((word(20) & 0xFFFF) as u16),
-            header_size: 256,
-            payload_size: word(4),
-            digest,
-            key_slot: None,
-            secondary: None,
-        })
-    }
-}
-
-/// A synthetic image: 256-byte header (magic, size, version, type) + payload.
-pub fn synthetic_image(version: u32, image_size: u32) -> Vec<u8> {
-    let mut img = Vec::new();
-    img.resize(image_size.max(256) as usize, 0xFF);
-    let payload = image_size.saturating_sub(256);
-    let mut put = |at: usize, b: &[u8]| {
-        if let Some(d) = img.get_mut(at..at + b.len()) {
-            d.copy_from_slice(b);
-        }
-    };
-    put(0, &IMAGE_MAGIC.to_le_bytes());
-    put(4, &payload.to_le_bytes());
-    put(8, &tlv::VERSION.to_le_bytes());
-    put(10, &4u16.to_le_bytes());
-    put(12, &version.to_le_bytes());
-    put(16, &tlv::IMG_TYPE.to_le_bytes());
-    put(18, &2u16.to_le_bytes());
-    put(20, &0x0201u16.to_le_bytes());
-    put(22, &0u16.to_le_bytes());
-    for (i, b) in img.iter_mut().enumerate().skip(256) {
-        *b = (i.wrapping_mul(31) ^ version as usize) as u8;
-    }
-    img
-}
-
 /// Measure trigger, install, confirm and rollback on one device with
 /// BOOT, UPDATE (each `partition_size`) and SWAP, images of `image_size` bytes.
 pub fn measure(
@@ -173,6 +106,7 @@ pub fn measure(
     image_size: u32,
 ) -> Result<OpCount, OpCountError> {
     type Bl = Bootloader<SingleFlash<MemFlash>, HeaderOnlyVerifier>;
+    let image = |version| synthetic_image(version, image_size.saturating_sub(256), 256);
     let build = || -> Result<Bl, OpCountError> {
         let cfg = MemFlashConfig::new(partition_size * 2 + sector_size, sector_size, write_size);
         let layout = PartitionSet {
@@ -182,15 +116,13 @@ pub fn measure(
             sector_size,
         };
         let mut flash = MemFlash::new(cfg).map_err(|_| OpCountError::Setup)?;
+        flash.poke(0, &image(1)).map_err(|_| OpCountError::Setup)?;
         flash
-            .poke(0, &synthetic_image(1, image_size))
-            .map_err(|_| OpCountError::Setup)?;
-        flash
-            .poke(partition_size, &synthetic_image(2, image_size))
+            .poke(partition_size, &image(2))
             .map_err(|_| OpCountError::Setup)?;
         Bootloader::new(
             SingleFlash(flash),
-            HeaderOnlyVerifier,
+            HeaderOnlyVerifier::new(256),
             layout,
             BootConfig::default(),
         )
