@@ -123,4 +123,51 @@ mod tests {
             Some(layout::SECTOR_SIZE)
         );
     }
+
+    /// The bootloader is built without swap-state-machine's `write-once`
+    /// feature (so without its code): a write-once trailer configuration
+    /// is refused, by the bootloader and by the trailer operations an
+    /// application would run, instead of being treated as an ordinary one.
+    #[test]
+    fn write_once_trailers_are_refused_without_the_feature() {
+        use wolfboot_hal_flash::{
+            Device, MemFlash, MemFlashConfig, Partition, PartitionId, PartitionSet, SingleFlash,
+        };
+        use wolfboot_swap_state_machine::{
+            BootConfig, BootError, Bootloader, KeystoreVerifier, PartitionTrailer, TrailerConfig,
+            TrailerError,
+        };
+        use wolfboot_verify::Keystore;
+        static KEYSTORE: Keystore<'static> = Keystore::new(&[]);
+        let layout = PartitionSet {
+            boot: Partition::new(Device::Internal, 0, 0x8000),
+            update: Partition::new(Device::Internal, 0x8000, 0x8000),
+            swap: Partition::new(Device::Internal, 0x1_0000, 0x1000),
+            sector_size: 0x1000,
+        };
+        let flash =
+            || SingleFlash(MemFlash::new(MemFlashConfig::new(0x1_1000, 0x1000, 4)).unwrap());
+        let write_once = TrailerConfig {
+            write_once: true,
+            ..TrailerConfig::DEFAULT
+        };
+        for (trailer, refused) in [(write_once, true), (TrailerConfig::DEFAULT, false)] {
+            let config = BootConfig {
+                trailer,
+                header_size: 256,
+                ..BootConfig::default()
+            };
+            let verifier = KeystoreVerifier::<256>::new(&KEYSTORE);
+            let boot = Bootloader::new(flash(), verifier, layout, config);
+            assert_eq!(matches!(boot, Err(BootError::Unsupported)), refused);
+            let mut f = flash();
+            let update = PartitionTrailer::of(&layout, PartitionId::Update, trailer);
+            let expected = if refused {
+                Err(TrailerError::UnsupportedGeometry)
+            } else {
+                Ok(())
+            };
+            assert_eq!(update.trigger(&mut f), expected);
+        }
+    }
 }

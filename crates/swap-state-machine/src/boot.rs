@@ -100,6 +100,11 @@ impl<S: FlashSet, V: ImageVerifier> Bootloader<S, V> {
         // write-once), as wolfBoot's final erase assumes.
         let room = s.saturating_sub(config.trailer.trailer_skip);
         let reserved = reserved_len(&config, psize, s);
+        // Write-once trailers need the `write-once` feature (wolfBoot's
+        // NVM_FLASH_WRITEONCE is a build switch too).
+        if config.trailer.write_once && !cfg!(feature = "write-once") {
+            return Err(BootError::Unsupported);
+        }
         if let Some(alg) = config.encryption {
             if (config.trailer.trailer_skip as usize) < alg.secret_len()
                 || config.trailer.write_once

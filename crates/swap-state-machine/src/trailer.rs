@@ -302,7 +302,7 @@ impl PartitionTrailer {
 
     /// Whether this trailer uses the redundant two-sector scheme.
     pub fn is_write_once(&self) -> bool {
-        self.write_once
+        self.two_copies()
     }
 
     /// Bytes at the end of the partition reserved for the trailer: its
@@ -340,6 +340,9 @@ impl PartitionTrailer {
     /// Start of the trailer sector holding the end of the trailer (copy 0)
     /// and the bytes from there to the trailer end.
     fn last_sector(&self) -> Result<(u32, u32), TrailerError> {
+        if self.write_once && !cfg!(feature = "write-once") {
+            return Err(TrailerError::UnsupportedGeometry);
+        }
         let end = self
             .config()
             .end_offset(self.partition.size)
@@ -354,6 +357,14 @@ impl PartitionTrailer {
     /// Bytes of trailer room in a trailer sector (up to the trailer end).
     fn room(&self) -> Result<u32, TrailerError> {
         Ok(self.last_sector()?.1)
+    }
+
+    /// Whether the redundant two-copy scheme is in use: never in a build
+    /// without the `write-once` feature, which has none of its code (and
+    /// whose trailers refuse every operation when asked for it, see
+    /// [`PartitionTrailer::new`]).
+    fn two_copies(&self) -> bool {
+        cfg!(feature = "write-once") && self.write_once
     }
 
     fn erased(&self) -> u8 {
@@ -411,7 +422,7 @@ impl PartitionTrailer {
     /// Which trailer copy is current (always 0 without write-once). As in
     /// wolfBoot, choosing may erase the stale copy.
     fn select<S: FlashSet + ?Sized>(&self, set: &mut S) -> Result<u32, TrailerError> {
-        if !self.write_once {
+        if !self.two_copies() {
             return Ok(0);
         }
         let m0 = self.magic_at(set, 0)?;
@@ -566,7 +577,7 @@ impl PartitionTrailer {
         bytes: &[u8],
         erase_dst_always: bool,
     ) -> Result<(), TrailerError> {
-        if self.write_once {
+        if self.two_copies() {
             let sel = self.select(set)?;
             let mut patches = [(0u32, 0u8); 4];
             let n = bytes.len().min(4);
@@ -596,7 +607,7 @@ impl PartitionTrailer {
         if self.has_magic(set)? {
             return Ok(());
         }
-        if !self.write_once {
+        if !self.two_copies() {
             let (start, room) = self.last_sector()?;
             let sectors = self.partition.size / self.sector_size.max(1);
             let used = room.min(TRAILER_FLAGS_FROM_END + sectors / 2 + 1);
@@ -743,7 +754,7 @@ impl PartitionTrailer {
     /// (which would resume a swap that is not there). Not with write-once
     /// trailers (no word may be programmed twice; their erase is ordered).
     pub fn invalidate<S: FlashSet + ?Sized>(&self, set: &mut S) -> Result<(), TrailerError> {
-        if self.write_once || !self.has_magic(set)? {
+        if self.two_copies() || !self.has_magic(set)? {
             return Ok(());
         }
         let cleared = [!self.erased(); 4];
@@ -755,7 +766,7 @@ impl PartitionTrailer {
     /// ([`PartitionTrailer::invalidate`]).
     pub fn erase<S: FlashSet + ?Sized>(&self, set: &mut S) -> Result<(), TrailerError> {
         self.invalidate(set)?;
-        if !self.write_once {
+        if !self.two_copies() {
             let start = self.sector_start(0)?;
             self.partition.erase(set, start, start + self.sector_size)?;
             return Ok(());
