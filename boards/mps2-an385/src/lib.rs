@@ -125,11 +125,12 @@ mod tests {
     }
 
     /// The bootloader is built without swap-state-machine's `write-once`
-    /// feature (so without its code): a write-once trailer configuration
-    /// is refused, by the bootloader and by the trailer operations an
-    /// application would run, instead of being treated as an ordinary one.
+    /// and `flags-invert` features (so without their code): such trailer
+    /// configurations are refused, by the bootloader and by the trailer
+    /// operations an application would run, instead of being treated as
+    /// ordinary ones.
     #[test]
-    fn write_once_trailers_are_refused_without_the_feature() {
+    fn write_once_and_inverted_trailers_are_refused_without_their_features() {
         use wolfboot_hal_flash::{
             Device, MemFlash, MemFlashConfig, Partition, PartitionId, PartitionSet, SingleFlash,
         };
@@ -151,7 +152,15 @@ mod tests {
             write_once: true,
             ..TrailerConfig::DEFAULT
         };
-        for (trailer, refused) in [(write_once, true), (TrailerConfig::DEFAULT, false)] {
+        let inverted = TrailerConfig {
+            flags_invert: true,
+            ..TrailerConfig::DEFAULT
+        };
+        for (trailer, refused) in [
+            (write_once, true),
+            (inverted, true),
+            (TrailerConfig::DEFAULT, false),
+        ] {
             let config = BootConfig {
                 trailer,
                 header_size: 256,

@@ -100,9 +100,12 @@ impl<S: FlashSet, V: ImageVerifier> Bootloader<S, V> {
         // write-once), as wolfBoot's final erase assumes.
         let room = s.saturating_sub(config.trailer.trailer_skip);
         let reserved = reserved_len(&config, psize, s);
-        // Write-once trailers need the `write-once` feature (wolfBoot's
-        // NVM_FLASH_WRITEONCE is a build switch too).
-        if config.trailer.write_once && !cfg!(feature = "write-once") {
+        // Write-once and inverted-flag trailers need their features
+        // (wolfBoot's NVM_FLASH_WRITEONCE and WOLFBOOT_FLAGS_INVERT are
+        // build switches too).
+        if (config.trailer.write_once && !cfg!(feature = "write-once"))
+            || (config.trailer.flags_invert && !cfg!(feature = "flags-invert"))
+        {
             return Err(BootError::Unsupported);
         }
         if let Some(alg) = config.encryption {

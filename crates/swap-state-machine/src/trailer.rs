@@ -340,7 +340,9 @@ impl PartitionTrailer {
     /// Start of the trailer sector holding the end of the trailer (copy 0)
     /// and the bytes from there to the trailer end.
     fn last_sector(&self) -> Result<(u32, u32), TrailerError> {
-        if self.write_once && !cfg!(feature = "write-once") {
+        if (self.write_once && !cfg!(feature = "write-once"))
+            || (self.flags_invert && !cfg!(feature = "flags-invert"))
+        {
             return Err(TrailerError::UnsupportedGeometry);
         }
         let end = self
@@ -367,8 +369,15 @@ impl PartitionTrailer {
         cfg!(feature = "write-once") && self.write_once
     }
 
+    /// Whether states and flags use the inverted encoding (flash that
+    /// erases to 0x00): never in a build without the `flags-invert`
+    /// feature, whose trailers refuse every operation when asked for it.
+    fn inverted(&self) -> bool {
+        cfg!(feature = "flags-invert") && self.flags_invert
+    }
+
     fn erased(&self) -> u8 {
-        if self.flags_invert {
+        if self.inverted() {
             0x00
         } else {
             0xFF
@@ -453,7 +462,7 @@ impl PartitionTrailer {
                 (true, true) => {
                     let p0 = self.read_byte(set, self.pos(0, off - 1)?)?;
                     let p1 = self.read_byte(set, self.pos(1, off - 1)?)?;
-                    let first_is_further = if self.flags_invert { p0 > p1 } else { p0 < p1 };
+                    let first_is_further = if self.inverted() { p0 > p1 } else { p0 < p1 };
                     return Ok(if first_is_further { 0 } else { 1 });
                 }
                 (false, false) => {}
@@ -670,7 +679,7 @@ impl PartitionTrailer {
             return Ok(None);
         }
         let b = self.read_byte(set, self.pos(sel, TRAILER_STATE_FROM_END)?)?;
-        Ok(Some(PartitionState::from_byte(b, self.flags_invert)))
+        Ok(Some(PartitionState::from_byte(b, self.inverted())))
     }
 
     /// Set the partition state, writing the magic first if missing; nothing
@@ -683,7 +692,7 @@ impl PartitionTrailer {
         self.ensure_magic(set)?;
         let sel = self.select(set)?;
         let cur = self.read_byte(set, self.pos(sel, TRAILER_STATE_FROM_END)?)?;
-        let new = new_state.to_byte(self.flags_invert);
+        let new = new_state.to_byte(self.inverted());
         if cur != new {
             self.write_bytes(set, TRAILER_STATE_FROM_END, &[new], true)?;
         }
@@ -711,7 +720,7 @@ impl PartitionTrailer {
         }
         let b = self.read_byte(set, self.pos(sel, from_end)?)?;
         let nibble = if sector.is_multiple_of(2) { b } else { b >> 4 };
-        Ok(Some(SectorFlag::from_nibble(nibble, self.flags_invert)))
+        Ok(Some(SectorFlag::from_nibble(nibble, self.inverted())))
     }
 
     /// Set the swap flag of `sector` (magic written first if missing).
@@ -725,7 +734,7 @@ impl PartitionTrailer {
         self.ensure_magic(set)?;
         let sel = self.select(set)?;
         let cur = self.read_byte(set, self.pos(sel, from_end)?)?;
-        let n = flag.to_nibble(self.flags_invert);
+        let n = flag.to_nibble(self.inverted());
         let new = if sector.is_multiple_of(2) {
             (cur & 0xF0) | n
         } else {
