@@ -128,7 +128,8 @@ mod tests {
     /// and `flags-invert` features (so without their code): such trailer
     /// configurations are refused, by the bootloader and by the trailer
     /// operations an application would run, instead of being treated as
-    /// ordinary ones.
+    /// ordinary ones. Without an `encrypt-*` feature it has no cipher, and
+    /// an encrypted configuration is refused too; DISABLE_BACKUP likewise.
     #[test]
     fn write_once_and_inverted_trailers_are_refused_without_their_features() {
         use wolfboot_hal_flash::{
@@ -178,5 +179,27 @@ mod tests {
             };
             assert_eq!(update.trigger(&mut f), expected);
         }
+        // Likewise an encrypted UPDATE in a build without a cipher.
+        let encrypted = BootConfig {
+            trailer: TrailerConfig::DEFAULT.with_encrypt_secret(32, 12),
+            encryption: Some(wolfboot_swap_state_machine::EncryptAlgorithm::ChaCha20),
+            header_size: 256,
+            ..BootConfig::default()
+        };
+        let verifier = KeystoreVerifier::<256>::new(&KEYSTORE);
+        let boot = Bootloader::new(flash(), verifier, layout, encrypted);
+        assert_eq!(
+            matches!(boot, Err(BootError::Unsupported)),
+            ENCRYPTION.is_none()
+        );
+        // And DISABLE_BACKUP, a feature of its own.
+        let no_backup = BootConfig {
+            disable_backup: true,
+            header_size: 256,
+            ..BootConfig::default()
+        };
+        let verifier = KeystoreVerifier::<256>::new(&KEYSTORE);
+        let boot = Bootloader::new(flash(), verifier, layout, no_backup);
+        assert!(matches!(boot, Err(BootError::Unsupported)));
     }
 }

@@ -108,6 +108,12 @@ impl<S: FlashSet, V: ImageVerifier> Bootloader<S, V> {
         {
             return Err(BootError::Unsupported);
         }
+        // An encrypted UPDATE needs a cipher feature, DISABLE_BACKUP its own.
+        if (config.encryption.is_some() && !cfg!(any(feature = "chacha20", feature = "aes")))
+            || (config.disable_backup && !cfg!(feature = "disable-backup"))
+        {
+            return Err(BootError::Unsupported);
+        }
         if let Some(alg) = config.encryption {
             if (config.trailer.trailer_skip as usize) < alg.secret_len()
                 || config.trailer.write_once
@@ -198,7 +204,7 @@ impl<S: FlashSet, V: ImageVerifier> Bootloader<S, V> {
         let update_state = self.update_trailer.state(&mut self.flash)?;
         let mut action = BootAction::NoUpdate;
 
-        let finished = !self.config.disable_backup && self.final_erase(true)?;
+        let finished = !self.disable_backup() && self.final_erase(true)?;
         if finished {
             action = BootAction::FinishedInterrupted;
         } else if boot_state == Some(PartitionState::Testing) {
@@ -263,7 +269,7 @@ impl<S: FlashSet, V: ImageVerifier> Bootloader<S, V> {
         part: PartitionId,
     ) -> Result<Result<VerifiedImage, VerifyError>, BootError> {
         let area = self.image_area();
-        let encrypted = part == PartitionId::Update && self.config.encryption.is_some();
+        let encrypted = part == PartitionId::Update && self.encryption().is_some();
         if encrypted && self.cipher.is_none() {
             // Not a byte of UPDATE is readable without its key (`update`
             // refuses with `NoKey` before it gets here).
@@ -305,7 +311,7 @@ impl<S: FlashSet, V: ImageVerifier> Bootloader<S, V> {
 
     /// The first `len` bytes of `part`, decrypting UPDATE in encrypted builds.
     pub(crate) fn reader(&mut self, part: PartitionId, len: u32) -> PartitionReader<'_, S> {
-        let cipher = if part == PartitionId::Update && self.config.encryption.is_some() {
+        let cipher = if part == PartitionId::Update && self.encryption().is_some() {
             self.cipher.as_mut()
         } else {
             None
@@ -326,7 +332,7 @@ impl<S: FlashSet, V: ImageVerifier> Bootloader<S, V> {
     #[cfg(feature = "delta")]
     #[inline(always)]
     pub(crate) fn is_encrypted(&self) -> bool {
-        self.config.encryption.is_some()
+        self.encryption().is_some()
     }
 
     /// The keyed cipher of UPDATE (encrypted builds with a key stored).
@@ -341,7 +347,7 @@ impl<S: FlashSet, V: ImageVerifier> Bootloader<S, V> {
     #[cfg(feature = "delta")]
     #[inline(always)]
     pub(crate) fn flash_and_cipher(&mut self) -> (&mut S, &PartitionSet, Option<&mut Cipher>) {
-        let cipher = if self.config.encryption.is_some() {
+        let cipher = if self.encryption().is_some() {
             self.cipher.as_mut()
         } else {
             None
@@ -368,9 +374,28 @@ impl<S: FlashSet, V: ImageVerifier> Bootloader<S, V> {
             .set_sector_flag(&mut self.flash, sector, flag)
     }
 
+    /// `DISABLE_BACKUP`: only in builds with the `disable-backup` feature
+    /// (whose `new` refuses it otherwise).
+    #[inline(always)]
+    fn disable_backup(&self) -> bool {
+        cfg!(feature = "disable-backup") && self.config.disable_backup
+    }
+
+    /// UPDATE's cipher: `None` in builds without a cipher feature (`chacha20`,
+    /// `aes`), which have none of the encryption code (and whose `new`
+    /// refuses an encrypted configuration).
+    #[inline(always)]
+    fn encryption(&self) -> Option<wolfboot_encrypt::Algorithm> {
+        if cfg!(any(feature = "chacha20", feature = "aes")) {
+            self.config.encryption
+        } else {
+            None
+        }
+    }
+
     /// `transfer` in encrypted builds, [`Transfer::Raw`] otherwise.
     pub(crate) fn transfer(&self, transfer: Transfer) -> Transfer {
-        if self.config.encryption.is_some() {
+        if self.encryption().is_some() {
             transfer
         } else {
             Transfer::Raw
@@ -413,7 +438,7 @@ impl<S: FlashSet, V: ImageVerifier> Bootloader<S, V> {
     fn load_secret(&mut self) -> Result<(), BootError> {
         self.secret = None;
         self.cipher = None;
-        let Some(alg) = self.config.encryption else {
+        let Some(alg) = self.encryption() else {
             return Ok(());
         };
         let len = alg.secret_len();
@@ -546,7 +571,7 @@ impl<S: FlashSet, V: ImageVerifier> Bootloader<S, V> {
     /// (or apply a delta patch).
     fn update(&mut self, mode: Mode) -> Result<UpdateOutcome, BootError> {
         let fallback_allowed = mode != Mode::Install;
-        if self.config.encryption.is_some() && self.cipher.is_none() {
+        if self.encryption().is_some() && self.cipher.is_none() {
             return Ok(UpdateOutcome::Refused(RefuseReason::NoKey));
         }
         let s = self.sector_size();
@@ -565,7 +590,7 @@ impl<S: FlashSet, V: ImageVerifier> Bootloader<S, V> {
         // sector flag past NEW is garbage there, never a copy to resume
         // without verifying (delta patching records its progress in any mode).
         let is_diff = update_h.is_some_and(|h| h.image_type.is_diff());
-        let fresh = flag0 == SectorFlag::New || (self.config.disable_backup && !is_diff);
+        let fresh = flag0 == SectorFlag::New || (self.disable_backup() && !is_diff);
 
         let mut total = total_size(boot_h, update_h, hdr);
         if total <= hdr || (fresh && update_h.is_none()) {
@@ -601,7 +626,7 @@ impl<S: FlashSet, V: ImageVerifier> Bootloader<S, V> {
         }
         total = total.min(copy_limit);
 
-        if self.config.disable_backup {
+        if self.disable_backup() {
             return self.copy_without_backup(total);
         }
 
@@ -758,7 +783,7 @@ impl<S: FlashSet, V: ImageVerifier> Bootloader<S, V> {
             self.update_trailer
                 .set_state(&mut self.flash, PartitionState::FinalFlags)?;
         }
-        let secret = if self.config.encryption.is_some() {
+        let secret = if self.encryption().is_some() {
             self.secret
         } else {
             None
