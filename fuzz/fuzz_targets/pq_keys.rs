@@ -6,8 +6,9 @@
 //! the same bytes (so a stateful LMS key is never rewritten with a changed
 //! leaf index or seed by a load/store cycle; likewise XMSS), its public half has the
 //! keystore size, and the verifier derives a signature length from it; a
-//! keystore slot that parses has a size its type allows, and sign-cli's
-//! writer reproduces it.
+//! keystore slot that parses has a size its type allows (an RSA slot's
+//! DER key fits its fixed field), and sign-cli's writer reproduces the
+//! post-quantum ones.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -44,8 +45,16 @@ fuzz_target!(
         let mut at = 0usize;
         for slot in parse_keystore(data).take(64) {
             let Ok(slot) = slot else { break };
-            assert!(slot.key_type.keystore_pubkey_size_ok(slot.pubkey.len()));
-            let len = KEYSTORE_SLOT_HEADER_LEN + slot.pubkey.len();
+            // An RSA slot stores the key DER-encoded in a fixed-size field;
+            // the verifier's key is that encoding, trimmed to its length.
+            let stored = if is_rsa(slot.key_type) {
+                assert!(slot.pubkey.len() <= slot.key_type.keystore_pubkey_size());
+                slot.key_type.keystore_pubkey_size()
+            } else {
+                slot.pubkey.len()
+            };
+            assert!(slot.key_type.keystore_pubkey_size_ok(stored));
+            let len = KEYSTORE_SLOT_HEADER_LEN + stored;
             if matches!(slot.key_type, AuthType::MlDsa | AuthType::Lms | AuthType::Xmss) {
                 let ours = raw_slot_bytes(
                     slot.slot_id,
@@ -60,3 +69,15 @@ fuzz_target!(
         }
     }
 );
+
+fn is_rsa(t: AuthType) -> bool {
+    matches!(
+        t,
+        AuthType::Rsa2048
+            | AuthType::Rsa3072
+            | AuthType::Rsa4096
+            | AuthType::RsaPss2048
+            | AuthType::RsaPss3072
+            | AuthType::RsaPss4096
+    )
+}

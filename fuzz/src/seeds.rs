@@ -132,6 +132,20 @@ pub fn seeds(target: &str) -> Vec<(String, Vec<u8>)> {
                     v.push((n, b));
                 }
             }
+            // An RSA slot: its DER key is shorter than the fixed field it
+            // is stored in (the verifier trims it), unlike every other type.
+            let mut rsa = Vec::new();
+            for word in [
+                0u32,
+                u32::from(wolfboot_image_format::wire::auth::RSA2048),
+                0xFFFF_FFFF,
+                wolfboot_image_format::wire::keystore_size::RSA2048 as u32,
+            ] {
+                rsa.extend_from_slice(&word.to_le_bytes());
+            }
+            rsa.extend_from_slice(&[0x30, 0x03, 0x02, 0x01, 0x01]);
+            rsa.resize(16 + wolfboot_image_format::wire::keystore_size::RSA2048, 0);
+            v.push(("rsa2048-slot".into(), rsa));
             v.extend(noise());
             v
         }
