@@ -3,7 +3,7 @@
 //! layout, trailer and cipher, and a key the application stores is the key
 //! the bootloader's reader finds.
 
-use wolfboot_hal_flash::{Device, MemFlash, MemFlashConfig, Partition, PartitionSet, SingleFlash};
+use wolfboot_hal_flash::{MemFlash, MemFlashConfig, PartitionSet, SingleFlash};
 use wolfboot_libwolfboot::{
     DeviceConfig, EncryptAlgorithm, EncryptSecret, PartitionId, PartitionState, TrailerConfig,
     WolfBoot, WolfBootConfig,
@@ -14,12 +14,7 @@ const SECTOR: u32 = 0x1000;
 const PS: u32 = 0x10000;
 
 fn layout() -> PartitionSet {
-    PartitionSet {
-        boot: Partition::new(Device::Internal, 0, PS),
-        update: Partition::new(Device::Internal, PS, PS),
-        swap: Partition::new(Device::Internal, 2 * PS, SECTOR),
-        sector_size: SECTOR,
-    }
+    PartitionSet::internal(0, [0, PS, 2 * PS], PS, SECTOR, SECTOR)
 }
 
 #[test]

@@ -802,12 +802,7 @@ mod tests {
     const PSIZE: u32 = 0x8000;
 
     fn layout() -> PartitionSet {
-        PartitionSet {
-            boot: Partition::new(Device::Internal, 0, PSIZE),
-            update: Partition::new(Device::Internal, PSIZE, PSIZE),
-            swap: Partition::new(Device::Internal, 2 * PSIZE, SECTOR),
-            sector_size: SECTOR,
-        }
+        PartitionSet::internal(0, [0, PSIZE, 2 * PSIZE], PSIZE, SECTOR, SECTOR)
     }
 
     fn flash(write_once: bool) -> SingleFlash<MemFlash> {

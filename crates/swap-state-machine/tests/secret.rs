@@ -7,8 +7,7 @@ mod common;
 use common::{ecc256_keystore, vector, TestVerifier, HDR};
 use wolfboot_encrypt::{encrypt_image, Algorithm, Cipher};
 use wolfboot_hal_flash::{
-    Device, Flash, MemFlash, MemFlashConfig, Partition, PartitionId, PartitionSet, PowerSupply,
-    SingleFlash,
+    Flash, MemFlash, MemFlashConfig, PartitionId, PartitionSet, PowerSupply, SingleFlash,
 };
 use wolfboot_swap_state_machine::{
     app, BootAction, BootConfig, Bootloader, PartitionState, PartitionTrailer, RefuseReason,
@@ -18,13 +17,18 @@ use wolfboot_swap_state_machine::{
 const SECTOR: u32 = 0x1000;
 const PS: u32 = 0x8000;
 
-fn layout() -> PartitionSet {
-    PartitionSet {
-        boot: Partition::new(Device::Internal, 0, PS),
-        update: Partition::new(Device::Internal, PS, PS),
-        swap: Partition::new(Device::Internal, 2 * PS, SECTOR),
-        sector_size: SECTOR,
+/// The bootloader's options for an encrypted UPDATE with trailer `t`.
+fn encrypted(t: TrailerConfig, alg: Algorithm) -> BootConfig {
+    BootConfig {
+        trailer: t,
+        header_size: HDR,
+        encryption: Some(alg),
+        ..BootConfig::default()
     }
+}
+
+fn layout() -> PartitionSet {
+    PartitionSet::internal(0, [0, PS, 2 * PS], PS, SECTOR, SECTOR)
 }
 
 fn trailer(alg: Algorithm) -> TrailerConfig {
@@ -201,12 +205,7 @@ fn a_cut_in_a_write_leaves_old_new_or_no_key() {
         power.reboot();
         let (mut k, mut n) = (vec![0u8; alg.key_len()], vec![0u8; alg.nonce_len()]);
         let present = area.read(&mut f, &mut k, &mut n).unwrap();
-        let cfg = BootConfig {
-            trailer: t,
-            header_size: HDR,
-            encryption: Some(alg),
-            ..BootConfig::default()
-        };
+        let cfg = encrypted(t, alg);
         let mut b = Bootloader::new(f, TestVerifier::keys(ecc256_keystore()), l, cfg).unwrap();
         let d = b.boot().unwrap();
         if !present {
@@ -245,12 +244,7 @@ fn a_cut_in_a_write_leaves_old_new_or_no_key() {
     let power = PowerSupply::new();
     let mut f = setup(&power);
     area.write(&mut f, new_key, new_nonce).unwrap();
-    let cfg = BootConfig {
-        trailer: t,
-        header_size: HDR,
-        encryption: Some(alg),
-        ..BootConfig::default()
-    };
+    let cfg = encrypted(t, alg);
     let mut b = Bootloader::new(f, TestVerifier::keys(ecc256_keystore()), l, cfg).unwrap();
     let d = b.boot().unwrap();
     assert_eq!((d.action, d.image.version), (BootAction::Installed, 739));
