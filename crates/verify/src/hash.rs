@@ -97,7 +97,7 @@ pub struct ImageHasher {
 #[derive(Clone)]
 enum Inner {
     #[cfg(feature = "sha256")]
-    Sha256(sha2::Sha256),
+    Sha256(crate::sha256::Sha256),
     #[cfg(feature = "sha384")]
     Sha384(sha2::Sha384),
     #[cfg(feature = "sha3")]
@@ -117,7 +117,7 @@ impl ImageHasher {
     pub fn new(algorithm: HashAlgorithm) -> Result<Self, VerifyError> {
         let inner = match algorithm {
             #[cfg(feature = "sha256")]
-            HashAlgorithm::Sha256 => Inner::Sha256(<sha2::Sha256 as sha2::Digest>::new()),
+            HashAlgorithm::Sha256 => Inner::Sha256(crate::sha256::Sha256::new()),
             #[cfg(feature = "sha384")]
             HashAlgorithm::Sha384 => Inner::Sha384(<sha2::Sha384 as sha2::Digest>::new()),
             #[cfg(feature = "sha3")]
@@ -154,7 +154,7 @@ impl ImageHasher {
     pub fn update(&mut self, data: &[u8]) {
         match &mut self.inner {
             #[cfg(feature = "sha256")]
-            Inner::Sha256(h) => sha2::Digest::update(h, data),
+            Inner::Sha256(h) => h.update(data),
             #[cfg(feature = "sha384")]
             Inner::Sha384(h) => sha2::Digest::update(h, data),
             #[cfg(feature = "sha3")]
@@ -177,7 +177,11 @@ impl ImageHasher {
         let (head, _) = bytes.split_at_mut(algorithm.digest_len().min(MAX_DIGEST_LEN));
         match self.inner {
             #[cfg(feature = "sha256")]
-            Inner::Sha256(h) => head.copy_from_slice(sha2::Digest::finalize(h).as_slice()),
+            Inner::Sha256(h) => {
+                if let Ok(out) = <&mut [u8; 32]>::try_from(head) {
+                    h.finalize_into(out);
+                }
+            }
             #[cfg(feature = "sha384")]
             Inner::Sha384(h) => head.copy_from_slice(sha2::Digest::finalize(h).as_slice()),
             #[cfg(feature = "sha3")]

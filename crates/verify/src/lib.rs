@@ -9,7 +9,8 @@
 //!
 //! # Table of contents
 //!
-//! * [`hash`]: streaming digests ([`ImageHasher`]) and key hints ([`key_hint`]).
+//! * [`hash`]: streaming digests ([`ImageHasher`]) and key hints ([`key_hint`]);
+//!   [`sha256`]: the SHA-256 they use (sized and timed for the boot path).
 //! * [`source`]: where image bytes come from ([`ImageSource`]): a slice, or a
 //!   flash partition read in small chunks ([`FlashSource`]).
 //! * [`keystore`]: trusted public keys ([`KeySlot`], [`Keystore`]) and
@@ -82,6 +83,7 @@ pub mod keystore;
 pub mod lms;
 pub mod mldsa;
 pub mod pq;
+pub mod sha256;
 pub mod signature;
 pub mod source;
 #[cfg(feature = "xmss")]

@@ -14,7 +14,7 @@
 //! signature is `q` (u32), the LM-OTS signature (type u32, `C` n bytes,
 //! `p` chain ends of n bytes), the LMS type (u32) and `h` path nodes.
 
-use sha2::{Digest, Sha256};
+use crate::sha256::Sha256;
 
 use crate::error::VerifyError;
 
@@ -200,8 +200,7 @@ fn verify_lms(key: &[u8], msg: &[u8], sig: &[u8]) -> Result<(), VerifyError> {
         .chain_update(D_MESG)
         .chain_update(c)
         .chain_update(msg)
-        .finalize()
-        .into();
+        .finalize();
     let max = (1u32 << w) - 1;
     let mut sum: u32 = 0;
     for i in 0..(N * 8 / w as usize) {
@@ -226,12 +225,11 @@ fn verify_lms(key: &[u8], msg: &[u8], sig: &[u8]) -> Result<(), VerifyError> {
                 .chain_update((i as u16).to_be_bytes())
                 .chain_update([j as u8])
                 .chain_update(tmp)
-                .finalize()
-                .into();
+                .finalize();
         }
-        kc.update(tmp);
+        kc.update(&tmp);
     }
-    let kc: [u8; N] = kc.finalize().into();
+    let kc: [u8; N] = kc.finalize();
 
     // Algorithm 6a: climb the tree from leaf q to the root.
     let mut node = (1u32 << h) + q;
@@ -240,8 +238,7 @@ fn verify_lms(key: &[u8], msg: &[u8], sig: &[u8]) -> Result<(), VerifyError> {
         .chain_update(node.to_be_bytes())
         .chain_update(D_LEAF)
         .chain_update(kc)
-        .finalize()
-        .into();
+        .finalize();
     let mut nodes = path.chunks_exact(N);
     while node > 1 {
         let sibling = nodes.next().ok_or(VerifyError::BadSignature)?;
@@ -254,7 +251,7 @@ fn verify_lms(key: &[u8], msg: &[u8], sig: &[u8]) -> Result<(), VerifyError> {
         } else {
             parent.chain_update(tmp).chain_update(sibling)
         };
-        tmp = parent.finalize().into();
+        tmp = parent.finalize();
         node /= 2;
     }
     if bool::from(subtle::ConstantTimeEq::ct_eq(&tmp[..], root)) {

@@ -11,7 +11,7 @@
 //! randomness `r` (32), the WOTS+ signature (67 × 32) and the
 //! authentication path (h × 32): 2500 bytes for height 10.
 
-use sha2::{Digest, Sha256};
+use crate::sha256::Sha256;
 
 use crate::error::VerifyError;
 
@@ -100,7 +100,6 @@ fn prf(seed: &[u8], adrs: &Adrs) -> [u8; N] {
         .chain_update(seed)
         .chain_update(adrs.bytes())
         .finalize()
-        .into()
 }
 
 fn xor(a: &[u8; N], b: &[u8; N]) -> [u8; N] {
@@ -125,7 +124,6 @@ fn rand_hash(left: &[u8; N], right: &[u8; N], seed: &[u8], adrs: &mut Adrs) -> [
         .chain_update(xor(left, &bm0))
         .chain_update(xor(right, &bm1))
         .finalize()
-        .into()
 }
 
 /// Algorithm 2, chain: `steps` applications of F from position `start`.
@@ -142,8 +140,7 @@ fn chain(x: &[u8], start: u32, steps: u32, seed: &[u8], adrs: &mut Adrs) -> [u8;
             .chain_update(pad(F_PAD))
             .chain_update(key)
             .chain_update(xor(&tmp, &bm))
-            .finalize()
-            .into();
+            .finalize();
     }
     tmp
 }
@@ -218,8 +215,7 @@ pub fn verify(pubkey: &[u8], msg: &[u8], sig: &[u8]) -> Result<(), VerifyError> 
         .chain_update(root)
         .chain_update(idx_n)
         .chain_update(msg)
-        .finalize()
-        .into();
+        .finalize();
 
     // Algorithm 6: the WOTS+ public key from the signature.
     let digits = wots_digits(&m);

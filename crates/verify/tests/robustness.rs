@@ -249,7 +249,9 @@ fn verifies_straight_from_flash() {
         (v.version, v.key_slot, v.header_size, v.payload_size),
         (500, Some(3), 512, 70001)
     );
-    assert!(flash.largest_read <= 512, "reads in small chunks");
+    // Header, then the payload in chunks of 1 KiB (the hashing buffer on
+    // the stack; larger reads cost a bootloader stack, smaller ones time).
+    assert!(flash.largest_read <= 1024, "reads in small chunks");
 
     // A flash that only reads aligned 8-byte units (odd payload length).
     let mut flash = flash_with_image::<8>(&image, 0x1_0000, part);
