@@ -81,9 +81,10 @@ pub fn toolchain(target: &str, tools: &[(&str, &str)]) -> Result<Toolchain, Stri
     Ok(Toolchain::BuildStd)
 }
 
-/// `cargo build --release` of the firmware crate in `dir` for `target`,
-/// with nothing inherited from the outer cargo that would change its flags
-/// (`CARGO_TARGET_DIR` included: callers set their own if they want one).
+/// `cargo build --release` of the firmware crate in `dir` for `target`
+/// (the `--target` included: [`target_arg`]), with nothing inherited from
+/// the outer cargo that would change its flags (`CARGO_TARGET_DIR`
+/// included: callers set their own if they want one).
 pub fn cargo_build(tc: &Toolchain, target: &str, dir: &Path) -> Command {
     let mut c = match tc {
         Toolchain::Rustup => {
@@ -109,6 +110,13 @@ pub fn cargo_build(tc: &Toolchain, target: &str, dir: &Path) -> Command {
             c.current_dir(dir);
         }
     }
+    match tc {
+        Toolchain::Rustup => c.args(["--target", target]),
+        Toolchain::BuildStd => match target_spec(target) {
+            Some(spec) => c.arg("-Zjson-target-spec").arg("--target").arg(spec),
+            None => c.args(["--target", target]),
+        },
+    };
     for var in [
         "RUSTFLAGS",
         "CARGO_ENCODED_RUSTFLAGS",
@@ -199,6 +207,64 @@ pub fn host_unit_tests(label: &str, dir: &str) -> Result<(), String> {
             .env("CARGO_TARGET_DIR", root().join("target/board-host-tests"))
             .args(["test", "--lib", "--target", "x86_64-unknown-linux-gnu"]),
     )
+}
+
+/// `target`'s built-in specification with frame pointers left to the
+/// compiler, written to `target/specs/<target>.json` (seen through
+/// [`STABLE_ROOT`]); `None` when the target does not force them, or the
+/// file cannot be made (the build then uses the built-in target).
+///
+/// Rust's Thumb targets force a frame pointer in every function (r7, kept
+/// so that a debugger can walk the stack past `noreturn` calls): r7 is
+/// then never a free register and most functions set it up and restore it.
+/// Left to the compiler, every Thumb bootloader is about 0.6 to 1.1 KB
+/// smaller and its hot loops have one more register (numbers in
+/// docs/benchmarks.md). A target given as a `.json` file needs
+/// `-Zjson-target-spec` and `-Zbuild-std`, so only the [`Toolchain::BuildStd`]
+/// builds use it; its file name keeps the target's name, so the output
+/// folder (`target/<target>/release`), `[target.<target>]` configuration and
+/// the `cc` crate's `CFLAGS_<target>` apply as before. Generated from the
+/// rustc in use rather than committed: the specification format follows
+/// the compiler.
+pub fn target_spec(target: &str) -> Option<PathBuf> {
+    /// Each target's answer, made once per process.
+    type Made = (String, Option<PathBuf>);
+    static SPECS: std::sync::Mutex<Vec<Made>> = std::sync::Mutex::new(Vec::new());
+    let mut specs = SPECS.lock().ok()?;
+    if let Some((_, made)) = specs.iter().find(|(t, _)| t == target) {
+        return made.clone();
+    }
+    let made = write_target_spec(target);
+    specs.push((target.to_string(), made.clone()));
+    made
+}
+
+fn write_target_spec(target: &str) -> Option<PathBuf> {
+    let out = Command::new("/usr/bin/rustc")
+        .env("RUSTC_BOOTSTRAP", "1")
+        .args(["-Zunstable-options", "--print", "target-spec-json"])
+        .args(["--target", target])
+        .output()
+        .ok()?;
+    if !out.status.success() {
+        return None;
+    }
+    let spec = String::from_utf8(out.stdout).ok()?;
+    let forced = "\"frame-pointer\": \"always\"";
+    if !spec.contains(forced) {
+        return None;
+    }
+    let spec = spec.replace(forced, "\"frame-pointer\": \"may-omit\"");
+    let dir = build_root().join("target").join("specs");
+    let path = dir.join(format!("{target}.json"));
+    if std::fs::read_to_string(&path).ok().as_deref() != Some(spec.as_str()) {
+        // A fresh file renamed into place: cargo never sees half of one.
+        std::fs::create_dir_all(&dir).ok()?;
+        let fresh = dir.join(format!("{target}.json.{}", std::process::id()));
+        std::fs::write(&fresh, &spec).ok()?;
+        std::fs::rename(&fresh, &path).ok()?;
+    }
+    Some(path)
 }
 
 /// The fixed path through which firmware builds see the checkout.

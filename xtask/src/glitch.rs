@@ -165,14 +165,8 @@ fn build_bootloader(work: &Path, keystore: &Path, armored: bool) -> Result<PathB
     };
     let board = root().join(BOARD_DIR);
     let mut c = firmware::cargo_build(&tc, TARGET, &board);
-    c.args([
-        "--target",
-        TARGET,
-        "--no-default-features",
-        "--features",
-        features,
-    ])
-    .env("WOLFBOOT_KEYSTORE_RS", keystore);
+    c.args(["--no-default-features", "--features", features])
+        .env("WOLFBOOT_KEYSTORE_RS", keystore);
     run(
         &format!("build the {BOARD} bootloader ({features})"),
         &mut c,

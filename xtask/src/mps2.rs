@@ -108,7 +108,6 @@ pub fn firmware_build(
     keystore: Option<&Path>,
 ) -> Command {
     let mut c = firmware::cargo_build(tc, board.target, dir);
-    c.args(["--target", board.target]);
     if let Some(f) = features {
         c.args(["--no-default-features", "--features", f]);
     }
@@ -626,6 +625,11 @@ fn e2e(board: &Board, sign_cli: &Path, args: &[&str]) -> Result<(), String> {
         .args(args)
         .env("SIGN_CLI", sign_cli)
         .env("WOLFBOOT_FW_ROOT", firmware::build_root());
+    if let Some(spec) = firmware::target_spec(board.target) {
+        // The same target the xtask's own builds use (no forced frame
+        // pointers): the harness's bootloader is the one the budgets hold.
+        c.env("WOLFBOOT_FW_TARGET_SPEC", spec);
+    }
     for var in [
         "RUSTFLAGS",
         "CARGO_ENCODED_RUSTFLAGS",

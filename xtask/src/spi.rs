@@ -93,8 +93,7 @@ fn app_elf() -> PathBuf {
 
 fn firmware_build(tc: &Toolchain, krate: &str, features: &str, keystore: &Path) -> Command {
     let mut c = firmware::cargo_build(tc, TARGET, &root().join(krate));
-    c.args(["--target", TARGET])
-        .args(["--no-default-features", "--features", features])
+    c.args(["--no-default-features", "--features", features])
         .env("CARGO_TARGET_DIR", target_dir())
         .env("WOLFBOOT_KEYSTORE_RS", keystore);
     c

@@ -102,6 +102,9 @@ CARGO = "/usr/bin/cargo"
 # at the checkout (xtask/src/firmware.rs, STABLE_ROOT) so that the same
 # sources give the same bootloader bytes wherever they are checked out.
 FW_ROOT = os.environ.get("WOLFBOOT_FW_ROOT", ROOT)
+# The target as `cargo xtask` builds it: its specification without forced
+# frame pointers (xtask/src/firmware.rs, target_spec), given by the xtask.
+FW_TARGET_SPEC = os.environ.get("WOLFBOOT_FW_TARGET_SPEC")
 
 
 def manifest(folder):
@@ -157,8 +160,8 @@ class Rig:
         env.pop("WOLFBOOT_IMAGE_HEADER_SIZE", None)  # the `delta` feature picks 512
         if self.sign in PQ:
             env["WOLFBOOT_IMAGE_HEADER_SIZE"] = str(PQ[self.sign][0])
-        features = ["--target", self.target, "--no-default-features", "--features",
-                    ",".join(self.features())]
+        target = ["-Zjson-target-spec", "--target", FW_TARGET_SPEC] if FW_TARGET_SPEC else ["--target", self.target]
+        features = target + ["--no-default-features", "--features", ",".join(self.features())]
         run([CARGO, "fw"] + manifest(BOARD) + features, cwd=BOARD, env=env)
         # Run a copy: another build in the board folder (another test, a size
         # or bench run) must not swap the bootloader under this test.
