@@ -178,7 +178,8 @@ impl ImageHasher {
         match self.inner {
             #[cfg(feature = "sha256")]
             Inner::Sha256(h) => {
-                if let Ok(out) = <&mut [u8; 32]>::try_from(head) {
+                // `head` is the digest's length, so this always converts.
+                if let Ok(out) = <&mut [u8; crate::sha256::DIGEST_LEN]>::try_from(head) {
                     h.finalize_into(out);
                 }
             }
