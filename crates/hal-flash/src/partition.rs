@@ -327,50 +327,64 @@ impl PartitionSet {
         self.boot.size
     }
 
+    /// Partition `id` is whole sectors of its device, inside it.
+    #[inline(always)]
+    fn fits<S: FlashSet + ?Sized>(&self, set: &S, id: PartitionId) -> Result<(), LayoutError> {
+        let s = self.sector_size;
+        let p = self.get(id);
+        let g = set.geometry(p.device);
+        if g.erase_size == 0 || !s.is_multiple_of(g.erase_size) {
+            return Err(LayoutError::SectorSize);
+        }
+        if g.write_size == 0 || !s.is_multiple_of(g.write_size) {
+            return Err(LayoutError::WriteSize);
+        }
+        if p.size == 0 || !p.size.is_multiple_of(s) {
+            return Err(LayoutError::PartitionSize(id));
+        }
+        if !p.offset.is_multiple_of(s) {
+            return Err(LayoutError::Misaligned(id));
+        }
+        match p.offset.checked_add(p.size) {
+            Some(end) if end <= g.capacity => Ok(()),
+            _ => Err(LayoutError::OutOfDevice(id)),
+        }
+    }
+
+    /// Partitions `a` and `b` do not overlap.
+    #[inline(always)]
+    fn apart(&self, a: PartitionId, b: PartitionId) -> Result<(), LayoutError> {
+        let (pa, pb) = (self.get(a), self.get(b));
+        if pa.device == pb.device
+            && pa.offset < pb.offset.saturating_add(pb.size)
+            && pb.offset < pa.offset.saturating_add(pa.size)
+        {
+            return Err(LayoutError::Overlap(a, b));
+        }
+        Ok(())
+    }
+
     /// Check the layout against the devices' geometry.
     pub fn validate<S: FlashSet + ?Sized>(&self, set: &S) -> Result<(), LayoutError> {
         let s = self.sector_size;
         if s == 0 {
             return Err(LayoutError::SectorSize);
         }
-        let ids = [PartitionId::Boot, PartitionId::Update, PartitionId::Swap];
-        for id in ids {
-            let p = self.get(id);
-            let g = set.geometry(p.device);
-            if g.erase_size == 0 || !s.is_multiple_of(g.erase_size) {
-                return Err(LayoutError::SectorSize);
-            }
-            if g.write_size == 0 || !s.is_multiple_of(g.write_size) {
-                return Err(LayoutError::WriteSize);
-            }
-            if p.size == 0 || !p.size.is_multiple_of(s) {
-                return Err(LayoutError::PartitionSize(id));
-            }
-            if !p.offset.is_multiple_of(s) {
-                return Err(LayoutError::Misaligned(id));
-            }
-            match p.offset.checked_add(p.size) {
-                Some(end) if end <= g.capacity => {}
-                _ => return Err(LayoutError::OutOfDevice(id)),
-            }
-        }
+        // Each partition checked by a call of its own, not a loop over an
+        // array: with a constant layout and geometry (most boards) the
+        // compiler then folds every check away.
+        self.fits(set, PartitionId::Boot)?;
+        self.fits(set, PartitionId::Update)?;
+        self.fits(set, PartitionId::Swap)?;
         if self.boot.size != self.update.size {
             return Err(LayoutError::SizeMismatch);
         }
         if self.swap.size != s {
             return Err(LayoutError::SwapSize);
         }
-        for (i, a) in ids.iter().enumerate() {
-            for b in ids.iter().skip(i + 1) {
-                let (pa, pb) = (self.get(*a), self.get(*b));
-                if pa.device == pb.device
-                    && pa.offset < pb.offset.saturating_add(pb.size)
-                    && pb.offset < pa.offset.saturating_add(pa.size)
-                {
-                    return Err(LayoutError::Overlap(*a, *b));
-                }
-            }
-        }
+        self.apart(PartitionId::Boot, PartitionId::Update)?;
+        self.apart(PartitionId::Boot, PartitionId::Swap)?;
+        self.apart(PartitionId::Update, PartitionId::Swap)?;
         Ok(())
     }
 }
