@@ -149,6 +149,24 @@ pub fn seeds(target: &str) -> Vec<(String, Vec<u8>)> {
             v.extend(noise());
             v
         }
+        // Byte 0 even: a key seed and a message, signed; odd: key,
+        // signature and message as given (here a valid triple).
+        "ed25519" => {
+            use ed25519_dalek::Signer as _;
+            let mut v = Vec::new();
+            for (i, msg) in [&b""[..], b"boot", &[0x5a; 32][..]].iter().enumerate() {
+                let seed = [i as u8 + 1; 32];
+                v.push((format!("sign-{i}"), [&[0u8][..], &seed, msg].concat()));
+                let key = ed25519_dalek::SigningKey::from_bytes(&seed);
+                let sig = key.sign(msg).to_bytes();
+                let pubkey = key.verifying_key().to_bytes();
+                v.push((
+                    format!("raw-{i}"),
+                    [&[1u8][..], &pubkey, &sig, msg].concat(),
+                ));
+            }
+            v
+        }
         _ => noise(),
     }
 }

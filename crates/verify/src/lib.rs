@@ -15,7 +15,8 @@
 //!   flash partition read in small chunks ([`FlashSource`]).
 //! * [`keystore`]: trusted public keys ([`KeySlot`], [`Keystore`]) and
 //!   wolfBoot's binary key slot format ([`parse_keystore_slot`]).
-//! * [`signature`]: one signature check per algorithm ([`verify_signature`]).
+//! * [`signature`]: one signature check per algorithm ([`verify_signature`]);
+//!   [`ed25519`]: the Ed25519 check (verify only, sized and timed for the boot path).
 //! * [`mldsa`], [`lms`], [`xmss`]: the post-quantum schemes; [`pq`]: their
 //!   key-dependent signature lengths; [`hybrid`]: two-signature images.
 //! * [`image`]: the whole verification ([`verify_image`],
@@ -74,6 +75,8 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+#[cfg(feature = "ed25519")]
+pub mod ed25519;
 pub mod error;
 pub mod hash;
 pub mod hybrid;

@@ -132,12 +132,9 @@ pub fn verify_signature(
 
 #[cfg(feature = "ed25519")]
 fn ed25519(pubkey: &[u8], digest: &[u8], sig: &[u8]) -> Result<(), VerifyError> {
-    use ed25519_dalek::{Signature, Verifier, VerifyingKey};
-    let key: &[u8; 32] = pubkey.try_into().map_err(|_| VerifyError::BadPublicKey)?;
-    let key = VerifyingKey::from_bytes(key).map_err(|_| VerifyError::BadPublicKey)?;
-    let sig: &[u8; 64] = sig.try_into().map_err(|_| VerifyError::BadSignature)?;
-    key.verify(digest, &Signature::from_bytes(sig))
-        .map_err(|_| VerifyError::BadSignature)
+    let key = pubkey.try_into().map_err(|_| VerifyError::BadPublicKey)?;
+    let sig = sig.try_into().map_err(|_| VerifyError::BadSignature)?;
+    crate::ed25519::verify(key, digest, sig)
 }
 
 #[cfg(feature = "ed448")]
