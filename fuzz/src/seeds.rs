@@ -167,6 +167,18 @@ pub fn seeds(target: &str) -> Vec<(String, Vec<u8>)> {
             }
             v
         }
+        // Byte 0 even: private key and digest, signed by RustCrypto (mode
+        // 0: 48-byte digest); odd: key, signature and digest as given.
+        "ecdsa_p256" => {
+            let mut v = Vec::new();
+            for (i, mode) in [0u8, 2, 6].iter().enumerate() {
+                let mut b = vec![*mode];
+                b.extend_from_slice(&[i as u8 + 1; 32]);
+                b.extend_from_slice(&[0x5a; 48]);
+                v.push((format!("sign-{i}"), b));
+            }
+            v
+        }
         _ => noise(),
     }
 }

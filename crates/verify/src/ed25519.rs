@@ -31,6 +31,7 @@
 use sha2::{Digest as _, Sha512};
 
 use crate::error::VerifyError;
+use crate::limbs::{below, mac, sub_words};
 
 /// Bytes of an Ed25519 public key.
 pub const PUBLIC_KEY_LEN: usize = 32;
@@ -111,53 +112,6 @@ fn words(bytes: &[u8]) -> [u32; 8] {
         *limb = u32::from_le_bytes(le);
     }
     w
-}
-
-/// a + b·c + carry, as (low word, high word): the multiply-accumulate that
-/// ARMv7E-M does in one UMAAL (the sum never overflows 64 bits).
-#[inline(always)]
-fn mac(acc: u32, b: u32, c: u32, carry: u32) -> (u32, u32) {
-    let t = u64::from(b) * u64::from(c) + u64::from(acc) + u64::from(carry);
-    (t as u32, (t >> 32) as u32)
-}
-
-/// `$body` eight times, with `$i` a constant 0..=7 in each: loops over
-/// limbs written out, so that with constant indices the compiler keeps the
-/// limbs in registers (an array indexed in a loop lives in memory, and at
-/// opt-level "z" is zeroed and copied by library calls).
-macro_rules! unroll8 {
-    ($i:ident => $body:block) => {{
-        const $i: usize = 0;
-        $body
-    }
-    {
-        const $i: usize = 1;
-        $body
-    }
-    {
-        const $i: usize = 2;
-        $body
-    }
-    {
-        const $i: usize = 3;
-        $body
-    }
-    {
-        const $i: usize = 4;
-        $body
-    }
-    {
-        const $i: usize = 5;
-        $body
-    }
-    {
-        const $i: usize = 6;
-        $body
-    }
-    {
-        const $i: usize = 7;
-        $body
-    }};
 }
 
 /// Fold `carry` (a multiple of 2^256, at most 2^16 of them) back into `r`
@@ -355,18 +309,6 @@ fn reduce(t: &[u32; 16]) -> Fe {
     Fe(r)
 }
 
-/// r −= b; whether it borrowed (r then holds r − b + 2^256).
-fn sub_words(r: &mut [u32; 8], b: &[u32; 8]) -> bool {
-    let mut borrow = false;
-    for (x, y) in r.iter_mut().zip(b) {
-        let (d1, b1) = x.overflowing_sub(*y);
-        let (d2, b2) = d1.overflowing_sub(u32::from(borrow));
-        *x = d2;
-        borrow = b1 || b2;
-    }
-    borrow
-}
-
 // ---------------------------------------------------------------------------
 // The curve −x² + y² = 1 + d·x²·y², points in extended coordinates.
 
@@ -562,16 +504,6 @@ fn double_scalar_mul(a: &[u32; 8], point: &Point, b: &[u32; 8]) -> Point {
 const L: [u32; 8] = [
     0x5cf5d3ed, 0x5812631a, 0xa2f79cd6, 0x14def9de, 0x00000000, 0x00000000, 0x00000000, 0x10000000,
 ];
-
-/// Whether a < b (both 256-bit little-endian limbs).
-fn below(a: &[u32; 8], b: &[u32; 8]) -> bool {
-    for (x, y) in a.iter().zip(b).rev() {
-        if x != y {
-            return x < y;
-        }
-    }
-    false
-}
 
 /// A 512-bit little-endian number (the SHA-512 output) modulo ℓ: bit by
 /// bit from the top, r ← 2r + bit, less ℓ when that reaches it (r < ℓ <

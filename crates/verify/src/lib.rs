@@ -16,7 +16,9 @@
 //! * [`keystore`]: trusted public keys ([`KeySlot`], [`Keystore`]) and
 //!   wolfBoot's binary key slot format ([`parse_keystore_slot`]).
 //! * [`signature`]: one signature check per algorithm ([`verify_signature`]);
-//!   [`ed25519`]: the Ed25519 check (verify only, sized and timed for the boot path).
+//!   [`ed25519`]: the Ed25519 check (verify only, sized and timed for the boot path);
+//!   [`ecdsa_p256`]: ECDSA P-256 the same way, for Arm cores without
+//!   P256-Cortex-M4 (feature `ecc256-compact`).
 //! * [`mldsa`], [`lms`], [`xmss`]: the post-quantum schemes; [`pq`]: their
 //!   key-dependent signature lengths; [`hybrid`]: two-signature images.
 //! * [`image`]: the whole verification ([`verify_image`],
@@ -75,6 +77,12 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+#[cfg(any(feature = "ed25519", feature = "ecc256-compact"))]
+#[macro_use]
+mod limbs;
+
+#[cfg(feature = "ecc256-compact")]
+pub mod ecdsa_p256;
 #[cfg(feature = "ed25519")]
 pub mod ed25519;
 pub mod error;

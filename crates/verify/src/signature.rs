@@ -199,7 +199,8 @@ mod ecc {
             feature = "ecc256-cortex-m4",
             target_arch = "arm",
             target_feature = "dsp"
-        ))
+        )),
+        not(all(feature = "ecc256-compact", target_arch = "arm"))
     ))]
     curve_impl!(p256, p256, 32);
     #[cfg(all(
@@ -208,6 +209,12 @@ mod ecc {
         target_feature = "dsp"
     ))]
     pub(super) use super::p256_cortex_m4::p256;
+    #[cfg(all(
+        feature = "ecc256-compact",
+        target_arch = "arm",
+        not(all(feature = "ecc256-cortex-m4", target_feature = "dsp"))
+    ))]
+    pub(super) use crate::ecdsa_p256::verify as p256;
     #[cfg(feature = "ecc384")]
     curve_impl!(p384, p384, 48);
     #[cfg(feature = "ecc521")]

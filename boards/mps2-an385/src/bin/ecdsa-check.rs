@@ -1,5 +1,6 @@
 //! On-chip check of the ECDSA P-256 backend (feature `ecdsa-check`; run by
-//! `cargo xtask test` as `mps2-an386 ECDSA P-256 on the chip`).
+//! `cargo xtask test` as `mps2-an386 ECDSA P-256 on the chip`, and the same
+//! for mps2-an385).
 //!
 //! The host writes `ecdsa-cases.bin` (xtask `ecdsa_cases`): wolfBoot's own
 //! ECC256 images (key, digest field and signature as its `sign` wrote
@@ -8,7 +9,8 @@
 //! coordinates at or above p, a key off the curve, a changed digest), each
 //! with the verdict of the RustCrypto verifier on the host. This program
 //! reads them over semihosting, asks `wolfboot_verify::verify_signature`
-//! (P256-Cortex-M4's assembly on the Cortex-M4, RustCrypto on the M3) and
+//! (P256-Cortex-M4's assembly on the Cortex-M4, wolfboot-verify's own
+//! `ecdsa_p256` on the M3) and
 //! exits 0 only when every verdict agrees.
 #![cfg_attr(target_os = "none", no_std, no_main)]
 
