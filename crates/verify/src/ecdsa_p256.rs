@@ -23,7 +23,7 @@
 //! mps2-an385` runs the 87 cases of `xtask/src/ecdsa_check.rs` through it.
 
 use crate::error::VerifyError;
-use crate::limbs::{below, mac, sub_words};
+use crate::limbs::{below, mac, naf, sub_words};
 
 type Limbs = [u32; 8];
 
@@ -354,40 +354,11 @@ impl Point {
     }
 }
 
-/// Width-5 non-adjacent form of a scalar below 2^256 (257 digits: a
-/// carry out of the top bit becomes digit 256).
-fn naf(s: &Limbs) -> [i8; 257] {
-    let mut naf = [0i8; 257];
-    let mut carry = 0u32;
-    let mut pos = 0usize;
-    while pos < 257 {
-        let lo = s.get(pos / 32).copied().unwrap_or(0);
-        let hi = s.get(pos / 32 + 1).copied().unwrap_or(0);
-        let bits = ((u64::from(hi) << 32 | u64::from(lo)) >> (pos % 32)) as u32;
-        let window = carry + (bits & 31);
-        if window & 1 == 0 {
-            pos += 1;
-            continue;
-        }
-        let digit = if window < 16 {
-            carry = 0;
-            window as i8
-        } else {
-            carry = 1;
-            window as i8 - 32
-        };
-        if let Some(d) = naf.get_mut(pos) {
-            *d = digit;
-        }
-        pos += 5;
-    }
-    naf
-}
-
 /// [a]G + [b]Q, variable time.
 fn double_scalar_mul(a: &Limbs, b: &Limbs, q: &Point) -> Point {
-    let a_naf = naf(a);
-    let b_naf = naf(b);
+    // 257 digits: u1 and u2 may reach 2^255, and the last carry is digit 256.
+    let a_naf = naf::<257>(a);
+    let b_naf = naf::<257>(b);
     let Some(top) = a_naf
         .iter()
         .zip(&b_naf)
@@ -492,22 +463,7 @@ mod tests {
     use p256::ecdsa::{Signature, SigningKey, VerifyingKey};
     use std::vec::Vec;
 
-    struct Rng(u64);
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 >> 12;
-            self.0 ^= self.0 << 25;
-            self.0 ^= self.0 >> 27;
-            self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-        }
-        fn bytes<const K: usize>(&mut self) -> [u8; K] {
-            let mut b = [0u8; K];
-            for x in b.iter_mut() {
-                *x = self.next() as u8;
-            }
-            b
-        }
-    }
+    use crate::limbs::tests::Rng;
 
     /// RustCrypto's verdict (the `ecc256` path of `signature.rs`).
     fn rustcrypto(pubkey: &[u8], digest: &[u8], sig: &[u8]) -> Result<(), VerifyError> {

@@ -31,7 +31,7 @@
 use sha2::{Digest as _, Sha512};
 
 use crate::error::VerifyError;
-use crate::limbs::{below, mac, sub_words};
+use crate::limbs::{below, mac, naf, sub_words};
 
 /// Bytes of an Ed25519 public key.
 pub const PUBLIC_KEY_LEN: usize = 32;
@@ -471,8 +471,8 @@ impl Point {
 /// [a]A + [b]B, variable time: one shared chain of doublings, width-5 NAF
 /// digits of both scalars.
 fn double_scalar_mul(a: &[u32; 8], point: &Point, b: &[u32; 8]) -> Point {
-    let a_naf = naf(a);
-    let b_naf = naf(b);
+    let a_naf = naf::<256>(a);
+    let b_naf = naf::<256>(b);
     let a_table = point.odd_multiples();
     let b_table = base().odd_multiples();
     let top = a_naf
@@ -526,59 +526,15 @@ fn reduce_wide(bytes: &[u8]) -> [u32; 8] {
     r
 }
 
-/// Width-5 non-adjacent form of a scalar below 2^255: digits odd in
-/// −15..=15 or zero, at least four zeros after each non-zero one, with
-/// Σ digit[i]·2^i equal to the scalar.
-fn naf(s: &[u32; 8]) -> [i8; 256] {
-    let mut naf = [0i8; 256];
-    let mut carry = 0u32;
-    let mut pos = 0usize;
-    while pos < 256 {
-        let lo = s.get(pos / 32).copied().unwrap_or(0);
-        let hi = s.get(pos / 32 + 1).copied().unwrap_or(0);
-        let bits = ((u64::from(hi) << 32 | u64::from(lo)) >> (pos % 32)) as u32;
-        let window = carry + (bits & 31);
-        if window & 1 == 0 {
-            pos += 1;
-            continue;
-        }
-        let digit = if window < 16 {
-            carry = 0;
-            window as i8
-        } else {
-            carry = 1;
-            window as i8 - 32
-        };
-        if let Some(d) = naf.get_mut(pos) {
-            *d = digit;
-        }
-        pos += 5;
-    }
-    naf
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use ed25519_dalek::{Signer, SigningKey, Verifier, VerifyingKey};
     use std::vec::Vec;
 
-    /// xorshift64*: deterministic test input.
-    struct Rng(u64);
+    use crate::limbs::tests::Rng;
+
     impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 >> 12;
-            self.0 ^= self.0 << 25;
-            self.0 ^= self.0 >> 27;
-            self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-        }
-        fn bytes<const N: usize>(&mut self) -> [u8; N] {
-            let mut b = [0u8; N];
-            for x in b.iter_mut() {
-                *x = self.next() as u8;
-            }
-            b
-        }
         fn fe(&mut self) -> Fe {
             // Any value below 2^256, with the extremes often.
             match self.next() % 8 {
@@ -678,44 +634,6 @@ mod tests {
                 o.copy_from_slice(&w.to_le_bytes());
             }
             assert_eq!(ours, s.to_bytes());
-        }
-    }
-
-    #[test]
-    fn naf_digits_sum_to_the_scalar() {
-        let mut rng = Rng(3);
-        for _ in 0..500 {
-            let mut b: [u8; 32] = rng.bytes();
-            b[31] &= 0x7f;
-            let s = words(&b);
-            let digits = naf(&s);
-            // Σ d·2^i, evaluated from the top by doubling in 260 bits.
-            let mut acc = [0i64; 9];
-            for d in digits.iter().rev() {
-                let mut carry = 0i64;
-                for limb in acc.iter_mut() {
-                    let v = *limb * 2 + carry;
-                    *limb = v & 0xffff_ffff;
-                    carry = v >> 32;
-                }
-                acc[0] += i64::from(*d);
-                // normalise borrows
-                let mut c = 0i64;
-                for limb in acc.iter_mut() {
-                    let v = *limb + c;
-                    *limb = v & 0xffff_ffff;
-                    c = v >> 32;
-                }
-            }
-            let got: Vec<u32> = acc[..8].iter().map(|v| *v as u32).collect();
-            assert_eq!(got, s.to_vec());
-            assert_eq!(acc[8], 0);
-            for (i, d) in digits.iter().enumerate() {
-                assert!(*d == 0 || (d % 2 != 0 && (-15..=15).contains(d)));
-                if *d != 0 {
-                    assert!(digits[i + 1..].iter().take(4).all(|x| *x == 0));
-                }
-            }
         }
     }
 

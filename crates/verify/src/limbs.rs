@@ -70,3 +70,126 @@ pub(crate) fn below(a: &[u32; 8], b: &[u32; 8]) -> bool {
     }
     false
 }
+
+/// Width-5 non-adjacent form of a 256-bit scalar, `D` digits (256 when the
+/// scalar is below 2^255; 257 otherwise, the last carry being digit 256):
+/// digits odd in −15..=15 or zero, at least four zeros after each non-zero
+/// one, Σ digit[i]·2^i equal to the scalar.
+pub(crate) fn naf<const D: usize>(s: &[u32; 8]) -> [i8; D] {
+    let mut naf = [0i8; D];
+    let mut carry = 0u32;
+    let mut pos = 0usize;
+    while pos < D {
+        let lo = s.get(pos / 32).copied().unwrap_or(0);
+        let hi = s.get(pos / 32 + 1).copied().unwrap_or(0);
+        let bits = ((u64::from(hi) << 32 | u64::from(lo)) >> (pos % 32)) as u32;
+        let window = carry + (bits & 31);
+        if window & 1 == 0 {
+            pos += 1;
+            continue;
+        }
+        let digit = if window < 16 {
+            carry = 0;
+            window as i8
+        } else {
+            carry = 1;
+            window as i8 - 32
+        };
+        if let Some(d) = naf.get_mut(pos) {
+            *d = digit;
+        }
+        pos += 5;
+    }
+    naf
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    /// xorshift64*: deterministic test input for the curve modules.
+    pub(crate) struct Rng(pub(crate) u64);
+
+    impl Rng {
+        pub(crate) fn next(&mut self) -> u64 {
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+        }
+
+        pub(crate) fn bytes<const N: usize>(&mut self) -> [u8; N] {
+            let mut b = [0u8; N];
+            for x in b.iter_mut() {
+                *x = self.next() as u8;
+            }
+            b
+        }
+    }
+
+    /// Σ digit·2^i, evaluated from the top by doubling, in 9 signed limbs.
+    fn value(digits: &[i8]) -> [i64; 9] {
+        let mut acc = [0i64; 9];
+        for d in digits.iter().rev() {
+            let mut carry = 0i64;
+            for limb in acc.iter_mut() {
+                let v = *limb * 2 + carry;
+                *limb = v & 0xffff_ffff;
+                carry = v >> 32;
+            }
+            acc[0] += i64::from(*d);
+            let mut c = 0i64;
+            for limb in acc.iter_mut() {
+                let v = *limb + c;
+                *limb = v & 0xffff_ffff;
+                c = v >> 32;
+            }
+        }
+        acc
+    }
+
+    fn check_form(digits: &[i8]) {
+        for (i, d) in digits.iter().enumerate() {
+            assert!(*d == 0 || (d % 2 != 0 && (-15..=15).contains(d)));
+            if *d != 0 {
+                assert!(digits[i + 1..].iter().take(4).all(|x| *x == 0));
+            }
+        }
+    }
+
+    #[test]
+    fn naf_digits_sum_to_the_scalar() {
+        let mut rng = Rng(3);
+        for i in 0..1000 {
+            let mut b: [u32; 8] = [0; 8];
+            for w in b.iter_mut() {
+                *w = rng.next() as u32;
+            }
+            if i % 10 == 0 {
+                b = [u32::MAX; 8];
+            }
+            // Any 256-bit scalar in 257 digits (the P-256 scalars).
+            let digits = super::naf::<257>(&b);
+            let acc = value(&digits);
+            assert_eq!(
+                acc[..8]
+                    .iter()
+                    .map(|v| *v as u32)
+                    .collect::<std::vec::Vec<_>>(),
+                b
+            );
+            assert_eq!(acc[8], 0);
+            check_form(&digits);
+            // Below 2^255 in 256 (the Ed25519 scalars).
+            b[7] &= 0x7fff_ffff;
+            let digits = super::naf::<256>(&b);
+            let acc = value(&digits);
+            assert_eq!(
+                acc[..8]
+                    .iter()
+                    .map(|v| *v as u32)
+                    .collect::<std::vec::Vec<_>>(),
+                b
+            );
+            check_form(&digits);
+        }
+    }
+}
