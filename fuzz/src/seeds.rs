@@ -167,13 +167,13 @@ pub fn seeds(target: &str) -> Vec<(String, Vec<u8>)> {
             }
             v
         }
-        // Byte 0 even: private key and digest, signed by RustCrypto (mode
-        // 0: 48-byte digest); odd: key, signature and digest as given.
-        "ecdsa_p256" => {
+        // Byte 0 bit 0 clear: private key and digest, signed by RustCrypto;
+        // bit 1 picks P-384, bit 2 a 32-byte digest.
+        "ecdsa_nist" => {
             let mut v = Vec::new();
-            for (i, mode) in [0u8, 2, 6].iter().enumerate() {
+            for (i, mode) in [0u8, 2, 4, 6].iter().enumerate() {
                 let mut b = vec![*mode];
-                b.extend_from_slice(&[i as u8 + 1; 32]);
+                b.extend_from_slice(&[i as u8 + 1; 48]);
                 b.extend_from_slice(&[0x5a; 48]);
                 v.push((format!("sign-{i}"), b));
             }

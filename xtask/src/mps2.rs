@@ -750,7 +750,7 @@ pub fn test(sign_cli: &Path, quick: bool) -> Result<(), String> {
 /// The chip's ECDSA P-256 verdicts against RustCrypto's (the board's
 /// `ecdsa-check` program and xtask's `ecdsa_check` cases): on mps2-an386
 /// this checks P256-Cortex-M4's assembly, on mps2-an385 wolfboot-verify's
-/// own `ecdsa_p256`, on every wolfBoot ECC256 image and every edge case,
+/// own `ecdsa_nist`, on every wolfBoot ECC256 image and every edge case,
 /// under QEMU.
 pub fn ecdsa_check(board: &Board, sign_cli: &Path) -> Result<(), String> {
     let tc = toolchain(board)?;

@@ -42,6 +42,9 @@ pub mod bench;
 /// from the target (build.rs). Same crate, same memory map.
 pub const BOARD_NAME: &str = env!("WOLFBOOT_MPS2_BOARD");
 
+/// The bootloader's first line, one string (one print call, not three).
+pub const BANNER: &str = concat!("wolfboot-rs bootloader (", env!("WOLFBOOT_MPS2_BOARD"), ")");
+
 #[cfg(all(target_arch = "arm", target_os = "none"))]
 mod rt;
 

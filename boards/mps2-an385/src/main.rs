@@ -18,7 +18,7 @@ mod firmware {
         layout::{self, IMAGE_HEADER_SIZE},
         semihost, take_flash, testctl,
         verifier::KeystoreVerifier,
-        BOARD_NAME, DEVICE,
+        BANNER, DEVICE,
     };
     use wolfboot_mcu_boot::report;
     #[cfg(feature = "armored")]
@@ -38,9 +38,7 @@ mod firmware {
         wolfboot_board_mps2_an385::bench::start();
         // SAFETY: the only UART user in the bootloader.
         let mut con = unsafe { Uart::new(115_200) };
-        con.print("wolfboot-rs bootloader (");
-        con.print(BOARD_NAME);
-        con.println(")");
+        con.println(BANNER);
         let settings = testctl::settings();
         // SAFETY: the only flash owner; the bootloader lives below FLASH_BASE
         // and holds no reference into the flash device.

@@ -17,8 +17,8 @@
 //!   wolfBoot's binary key slot format ([`parse_keystore_slot`]).
 //! * [`signature`]: one signature check per algorithm ([`verify_signature`]);
 //!   [`ed25519`]: the Ed25519 check (verify only, sized and timed for the boot path);
-//!   [`ecdsa_p256`]: ECDSA P-256 the same way, for Arm cores without
-//!   P256-Cortex-M4 (feature `ecc256-compact`).
+//!   [`ecdsa_nist`]: ECDSA P-256 and P-384 the same way, for Arm cores
+//!   (features `ecc256-compact`, `ecc384-compact`).
 //! * [`mldsa`], [`lms`], [`xmss`]: the post-quantum schemes; [`pq`]: their
 //!   key-dependent signature lengths; [`hybrid`]: two-signature images.
 //! * [`image`]: the whole verification ([`verify_image`],
@@ -77,12 +77,16 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
-#[cfg(any(feature = "ed25519", feature = "ecc256-compact"))]
+#[cfg(any(
+    feature = "ed25519",
+    feature = "ecc256-compact",
+    feature = "ecc384-compact"
+))]
 #[macro_use]
 mod limbs;
 
-#[cfg(feature = "ecc256-compact")]
-pub mod ecdsa_p256;
+#[cfg(any(feature = "ecc256-compact", feature = "ecc384-compact"))]
+pub mod ecdsa_nist;
 #[cfg(feature = "ed25519")]
 pub mod ed25519;
 pub mod error;

@@ -1,44 +1,33 @@
-//! 256-bit numbers as eight little-endian 32-bit limbs: the arithmetic the
-//! verifier's own elliptic-curve code shares ([`crate::ed25519`], and
-//! [`crate::ecdsa_p256`] for cores without P256-Cortex-M4).
+//! Numbers as little-endian 32-bit limbs: the arithmetic the verifier's own
+//! elliptic-curve code shares ([`crate::ed25519`], and [`crate::ecdsa_nist`]
+//! on Arm cores).
 
 /// `$body` eight times, with `$i` a constant 0..=7 in each: loops over
 /// limbs written out, so that with constant indices the compiler keeps the
 /// limbs in registers (an array indexed in a loop lives in memory, and at
 /// opt-level "z" is zeroed and copied by library calls).
 macro_rules! unroll8 {
-    ($i:ident => $body:block) => {{
-        const $i: usize = 0;
-        $body
-    }
-    {
-        const $i: usize = 1;
-        $body
-    }
-    {
-        const $i: usize = 2;
-        $body
-    }
-    {
-        const $i: usize = 3;
-        $body
-    }
-    {
-        const $i: usize = 4;
-        $body
-    }
-    {
-        const $i: usize = 5;
-        $body
-    }
-    {
-        const $i: usize = 6;
-        $body
-    }
-    {
-        const $i: usize = 7;
-        $body
-    }};
+    ($i:ident => $body:block) => {
+        unroll_from!($i => $body; 0, 1, 2, 3, 4, 5, 6, 7)
+    };
+}
+
+/// `unroll8!` for twelve limbs (P-384).
+#[allow(unused_macros)] // only P-384 builds use it
+macro_rules! unroll12 {
+    ($i:ident => $body:block) => {
+        unroll_from!($i => $body; 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11)
+    };
+}
+
+/// `$body` once per listed constant, named `$i` in it.
+macro_rules! unroll_from {
+    ($i:ident => $body:block; $($n:literal),*) => {
+        $({
+            const $i: usize = $n;
+            $body
+        })*
+    };
 }
 
 /// a + b·c + carry, as (low word, high word): the multiply-accumulate that
@@ -49,8 +38,8 @@ pub(crate) fn mac(acc: u32, b: u32, c: u32, carry: u32) -> (u32, u32) {
     (t as u32, (t >> 32) as u32)
 }
 
-/// r −= b; whether it borrowed (r then holds r − b + 2^256).
-pub(crate) fn sub_words(r: &mut [u32; 8], b: &[u32; 8]) -> bool {
+/// r −= b; whether it borrowed (r then holds r − b + 2^(32·L)).
+pub(crate) fn sub_words<const L: usize>(r: &mut [u32; L], b: &[u32; L]) -> bool {
     let mut borrow = false;
     for (x, y) in r.iter_mut().zip(b) {
         let (d1, b1) = x.overflowing_sub(*y);
@@ -61,8 +50,8 @@ pub(crate) fn sub_words(r: &mut [u32; 8], b: &[u32; 8]) -> bool {
     borrow
 }
 
-/// Whether a < b (both 256-bit little-endian limbs).
-pub(crate) fn below(a: &[u32; 8], b: &[u32; 8]) -> bool {
+/// Whether a < b.
+pub(crate) fn below<const L: usize>(a: &[u32; L], b: &[u32; L]) -> bool {
     for (x, y) in a.iter().zip(b).rev() {
         if x != y {
             return x < y;
@@ -71,11 +60,12 @@ pub(crate) fn below(a: &[u32; 8], b: &[u32; 8]) -> bool {
     false
 }
 
-/// Width-5 non-adjacent form of a 256-bit scalar, `D` digits (256 when the
-/// scalar is below 2^255; 257 otherwise, the last carry being digit 256):
+/// Width-5 non-adjacent form of a scalar (limbs, little-endian), `D` digits:
+/// one more than its bits (e.g. 257 for a 256-bit scalar, the last carry
+/// being digit 256; 256 for one below 2^255, as Ed25519's):
 /// digits odd in −15..=15 or zero, at least four zeros after each non-zero
 /// one, Σ digit[i]·2^i equal to the scalar.
-pub(crate) fn naf<const D: usize>(s: &[u32; 8]) -> [i8; D] {
+pub(crate) fn naf<const D: usize>(s: &[u32]) -> [i8; D] {
     let mut naf = [0i8; D];
     let mut carry = 0u32;
     let mut pos = 0usize;

@@ -214,9 +214,14 @@ mod ecc {
         target_arch = "arm",
         not(all(feature = "ecc256-cortex-m4", target_feature = "dsp"))
     ))]
-    pub(super) use crate::ecdsa_p256::verify as p256;
-    #[cfg(feature = "ecc384")]
+    pub(super) use crate::ecdsa_nist::verify_p256 as p256;
+    #[cfg(all(
+        feature = "ecc384",
+        not(all(feature = "ecc384-compact", target_arch = "arm"))
+    ))]
     curve_impl!(p384, p384, 48);
+    #[cfg(all(feature = "ecc384-compact", target_arch = "arm"))]
+    pub(super) use crate::ecdsa_nist::verify_p384 as p384;
     #[cfg(feature = "ecc521")]
     curve_impl!(p521, p521, 66);
 }

@@ -10,7 +10,7 @@
 //! with the verdict of the RustCrypto verifier on the host. This program
 //! reads them over semihosting, asks `wolfboot_verify::verify_signature`
 //! (P256-Cortex-M4's assembly on the Cortex-M4, wolfboot-verify's own
-//! `ecdsa_p256` on the M3) and
+//! `ecdsa_nist` on the M3) and
 //! exits 0 only when every verdict agrees.
 #![cfg_attr(target_os = "none", no_std, no_main)]
 
