@@ -136,6 +136,15 @@ pub(crate) mod tests {
         acc
     }
 
+    /// The digits sum to `scalar` and have the width-5 NAF form.
+    fn check(digits: &[i8], scalar: &[u32; 8]) {
+        let acc = value(digits);
+        let low: std::vec::Vec<u32> = acc[..8].iter().map(|v| *v as u32).collect();
+        assert_eq!(low, scalar);
+        assert_eq!(acc[8], 0);
+        check_form(digits);
+    }
+
     fn check_form(digits: &[i8]) {
         for (i, d) in digits.iter().enumerate() {
             assert!(*d == 0 || (d % 2 != 0 && (-15..=15).contains(d)));
@@ -157,29 +166,10 @@ pub(crate) mod tests {
                 b = [u32::MAX; 8];
             }
             // Any 256-bit scalar in 257 digits (the P-256 scalars).
-            let digits = super::naf::<257>(&b);
-            let acc = value(&digits);
-            assert_eq!(
-                acc[..8]
-                    .iter()
-                    .map(|v| *v as u32)
-                    .collect::<std::vec::Vec<_>>(),
-                b
-            );
-            assert_eq!(acc[8], 0);
-            check_form(&digits);
+            check(&super::naf::<257>(&b), &b);
             // Below 2^255 in 256 (the Ed25519 scalars).
             b[7] &= 0x7fff_ffff;
-            let digits = super::naf::<256>(&b);
-            let acc = value(&digits);
-            assert_eq!(
-                acc[..8]
-                    .iter()
-                    .map(|v| *v as u32)
-                    .collect::<std::vec::Vec<_>>(),
-                b
-            );
-            check_form(&digits);
+            check(&super::naf::<256>(&b), &b);
         }
     }
 }
