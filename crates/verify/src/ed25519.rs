@@ -15,7 +15,7 @@
 //!
 //! Why not `ed25519-dalek` itself: with SHA-512, `curve25519-dalek` is
 //! about 13.5 KB of a Cortex-M bootloader; this is 6 KB (Ed25519 bootloader
-//! on mps2-an386: 26,108 → 18,996 B), and on the Cortex-M4 it is faster
+//! on mps2-an386: 26,108 → 19,004 B), and on the Cortex-M4 it is faster
 //! (signature check 1.92 → 1.34 M instructions; on the Cortex-M3, which has
 //! no UMAAL, 1.76 → 1.85 M). Field elements are eight 32-bit limbs (values
 //! below 2^256, reduced modulo p = 2^255 − 19 only to encode or compare), so
