@@ -18,7 +18,22 @@ mod firmware {
     };
     use wolfboot_board_mps2_an385::verifier::KeystoreVerifier;
     use wolfboot_mcu_boot::report;
-    use wolfboot_swap_state_machine::{BootConfig, BootError, Bootloader, PartitionSet};
+    use wolfboot_swap_state_machine::{
+        BootConfig, BootError, Bootloader, BuildSetup, FixedSetup, PartitionSet,
+    };
+
+    /// Layout and options, as constants folded into the code.
+    struct BoardSetup;
+
+    impl BuildSetup for BoardSetup {
+        const LAYOUT: PartitionSet = DEVICE.layout;
+        const CONFIG: BootConfig = BootConfig {
+            trailer: DEVICE.trailer,
+            header_size: IMAGE_HEADER_SIZE,
+            encryption: DEVICE.encryption,
+            ..BootConfig::DEFAULT
+        };
+    }
 
     #[allow(dead_code)]
     mod keys {
@@ -42,16 +57,9 @@ mod firmware {
             }
         };
         print_chip(&mut con, chip(&flash));
-        let config = BootConfig {
-            trailer: DEVICE.trailer,
-            header_size: IMAGE_HEADER_SIZE,
-            encryption: DEVICE.encryption,
-            ..BootConfig::default()
-        };
-        // A constant item, folded into the code as a plain constant layout.
-        const LAYOUT: PartitionSet = DEVICE.layout;
         let verifier = KeystoreVerifier::new(&keys::KEYSTORE);
-        let Ok(mut bootloader) = Bootloader::new(flash, verifier, LAYOUT, config) else {
+        let setup = FixedSetup::<BoardSetup>::new();
+        let Ok(mut bootloader) = Bootloader::with_setup(flash, verifier, setup) else {
             halt(&mut con, "bad partition layout")
         };
         match bootloader.boot() {

@@ -17,7 +17,19 @@ mod firmware {
         DEVICE,
     };
     use wolfboot_mcu_boot::{console::Console, nrf_uart::NrfUart, Target};
-    use wolfboot_swap_state_machine::{BootConfig, PartitionSet};
+    use wolfboot_swap_state_machine::{BootConfig, BuildSetup, FixedSetup, PartitionSet};
+
+    /// Layout and options, as constants folded into the code.
+    struct BoardSetup;
+
+    impl BuildSetup for BoardSetup {
+        const LAYOUT: PartitionSet = DEVICE.layout;
+        const CONFIG: BootConfig = BootConfig {
+            trailer: DEVICE.trailer,
+            header_size: IMAGE_HEADER_SIZE,
+            ..BootConfig::DEFAULT
+        };
+    }
 
     #[allow(dead_code)]
     mod keys {
@@ -36,19 +48,13 @@ mod firmware {
         // SAFETY: the only flash owner; the bootloader lives below the
         // window and holds no reference into it.
         if let Some(flash) = unsafe { take_flash(settings, true) } {
-            let config = BootConfig {
-                trailer: DEVICE.trailer,
-                header_size: IMAGE_HEADER_SIZE,
-                ..BootConfig::default()
-            };
             let target = Target {
                 boot_address: layout::BOOT_ADDRESS,
                 rules: layout::VECTOR_RULES,
             };
-            // A constant item, folded into the code as a plain constant layout.
-            const LAYOUT: PartitionSet = DEVICE.layout;
             let verifier = KeystoreVerifier::new(&keys::KEYSTORE);
-            wolfboot_mcu_boot::run(&mut con, flash, verifier, LAYOUT, config, &target);
+            let setup = FixedSetup::<BoardSetup>::new();
+            wolfboot_mcu_boot::run(&mut con, flash, verifier, setup, &target);
         }
         con.println("halted");
         if settings.is_some() {

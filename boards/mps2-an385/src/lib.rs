@@ -104,6 +104,30 @@ pub const ENCRYPTION: Option<wolfboot_swap_state_machine::EncryptAlgorithm> =
 pub const DEVICE: wolfboot_swap_state_machine::DeviceConfig =
     wolfboot_swap_state_machine::DeviceConfig::new(layout::PARTITIONS).with_encryption(ENCRYPTION);
 
+/// The bootloader's layout and options as build-time constants: [`DEVICE`]
+/// with this build's `IMAGE_HEADER_SIZE`. The bootloader runs with
+/// [`FixedSetup`](wolfboot_swap_state_machine::FixedSetup) of it, so that
+/// partition offsets and trailer positions fold into the code.
+#[derive(Debug, Clone, Copy)]
+pub struct BoardSetup;
+
+impl wolfboot_swap_state_machine::BuildSetup for BoardSetup {
+    const LAYOUT: wolfboot_swap_state_machine::PartitionSet = DEVICE.layout;
+    const CONFIG: wolfboot_swap_state_machine::BootConfig =
+        wolfboot_swap_state_machine::BootConfig {
+            header_size: layout::IMAGE_HEADER_SIZE,
+            ..DEVICE.boot_config()
+        };
+}
+
+/// The bootloader of this board, over the board flash.
+#[cfg(all(target_arch = "arm", target_os = "none"))]
+pub type BoardBootloader<V> = wolfboot_swap_state_machine::Bootloader<
+    BoardFlashSet,
+    V,
+    wolfboot_swap_state_machine::FixedSetup<BoardSetup>,
+>;
+
 /// The trailer options of [`DEVICE`]: *with* the secret area when
 /// [`ENCRYPTION`] is set.
 pub const TRAILER: wolfboot_swap_state_machine::TrailerConfig = DEVICE.trailer;

@@ -14,16 +14,14 @@ mod firmware {
     use cortex_m_rt::{entry, exception, ExceptionFrame};
     use wolfboot_board_mps2_an385::{
         console::{Console, Uart},
-        jump,
-        layout::{self, IMAGE_HEADER_SIZE},
-        semihost, take_flash, testctl,
+        jump, layout, semihost, take_flash, testctl,
         verifier::KeystoreVerifier,
-        BANNER, DEVICE,
+        BoardSetup, BANNER,
     };
     use wolfboot_mcu_boot::report;
     #[cfg(feature = "armored")]
     use wolfboot_swap_state_machine::armored::{require_granted, Verdict};
-    use wolfboot_swap_state_machine::{BootConfig, Bootloader, PartitionSet};
+    use wolfboot_swap_state_machine::{Bootloader, FixedSetup};
 
     #[allow(dead_code)]
     mod keys {
@@ -43,17 +41,9 @@ mod firmware {
         // SAFETY: the only flash owner; the bootloader lives below FLASH_BASE
         // and holds no reference into the flash device.
         let flash = unsafe { take_flash(settings, true) };
-        let config = BootConfig {
-            trailer: DEVICE.trailer,
-            header_size: IMAGE_HEADER_SIZE,
-            encryption: DEVICE.encryption,
-            ..BootConfig::default()
-        };
-        // A constant item: the layout folds into the code as PARTITIONS did
-        // (reading `DEVICE.layout` in place costs 56 bytes).
-        const LAYOUT: PartitionSet = DEVICE.layout;
         let verifier = KeystoreVerifier::new(&keys::KEYSTORE);
-        let Ok(mut bootloader) = Bootloader::new(flash, verifier, LAYOUT, config) else {
+        let setup = FixedSetup::<BoardSetup>::new();
+        let Ok(mut bootloader) = Bootloader::with_setup(flash, verifier, setup) else {
             con.println("bad partition layout");
             halt(&mut con, settings.is_some())
         };
@@ -91,10 +81,7 @@ mod firmware {
     #[cfg(feature = "bench")]
     fn bench_report(
         con: &mut Uart,
-        bootloader: &mut Bootloader<
-            wolfboot_board_mps2_an385::BoardFlashSet,
-            KeystoreVerifier<'static>,
-        >,
+        bootloader: &mut wolfboot_board_mps2_an385::BoardBootloader<KeystoreVerifier<'static>>,
     ) {
         use wolfboot_board_mps2_an385::bench;
         let boot = bench::ticks();
@@ -119,10 +106,7 @@ mod firmware {
     /// verification. Anything else ends in the fail loop.
     #[cfg(feature = "armored")]
     fn armored_entry(
-        bootloader: &mut Bootloader<
-            wolfboot_board_mps2_an385::BoardFlashSet,
-            KeystoreVerifier<'static>,
-        >,
+        bootloader: &mut wolfboot_board_mps2_an385::BoardBootloader<KeystoreVerifier<'static>>,
         first: Verdict,
     ) -> u32 {
         let (second, info) = bootloader.confirm_boot();

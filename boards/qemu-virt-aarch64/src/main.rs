@@ -20,7 +20,21 @@ mod firmware {
         TRAILER,
     };
     use wolfboot_mcu_boot::report;
-    use wolfboot_swap_state_machine::{BootConfig, BootError, Bootloader};
+    use wolfboot_swap_state_machine::{
+        BootConfig, BootError, Bootloader, BuildSetup, FixedSetup, PartitionSet,
+    };
+
+    /// Layout and options, as constants folded into the code.
+    struct BoardSetup;
+
+    impl BuildSetup for BoardSetup {
+        const LAYOUT: PartitionSet = PARTITIONS;
+        const CONFIG: BootConfig = BootConfig {
+            trailer: TRAILER,
+            header_size: IMAGE_HEADER_SIZE,
+            ..BootConfig::DEFAULT
+        };
+    }
 
     #[allow(dead_code)]
     mod keys {
@@ -45,13 +59,9 @@ mod firmware {
                 halt(&mut con, settings, testctl::EXIT_FLASH)
             }
         };
-        let config = BootConfig {
-            trailer: TRAILER,
-            header_size: IMAGE_HEADER_SIZE,
-            ..BootConfig::default()
-        };
         let verifier = KeystoreVerifier::new(&keys::KEYSTORE);
-        let mut bootloader = match Bootloader::new(flash, verifier, PARTITIONS, config) {
+        let setup = FixedSetup::<BoardSetup>::new();
+        let mut bootloader = match Bootloader::with_setup(flash, verifier, setup) {
             Ok(b) => b,
             Err(_) => {
                 con.println("boot: the partition layout does not fit the flash");

@@ -12,7 +12,7 @@
 macro_rules! plain_bootloader {
     (board: $board:ident, console: $console:expr, banner: $banner:expr $(,)?) => {
         use cortex_m_rt::{entry, exception, ExceptionFrame};
-        use wolfboot_swap_state_machine::BootConfig;
+        use wolfboot_swap_state_machine::{BootConfig, BuildSetup, FixedSetup, PartitionSet};
         use $board::{
             layout::{self, IMAGE_HEADER_SIZE, PARTITIONS},
             take_flash,
@@ -26,6 +26,18 @@ macro_rules! plain_bootloader {
             include!(concat!(env!("OUT_DIR"), "/keystore.rs"));
         }
 
+        /// Layout and options, as constants folded into the code.
+        struct BoardSetup;
+
+        impl BuildSetup for BoardSetup {
+            const LAYOUT: PartitionSet = PARTITIONS;
+            const CONFIG: BootConfig = BootConfig {
+                trailer: TRAILER,
+                header_size: IMAGE_HEADER_SIZE,
+                ..BootConfig::DEFAULT
+            };
+        }
+
         #[entry]
         fn main() -> ! {
             let mut con = $console;
@@ -33,17 +45,13 @@ macro_rules! plain_bootloader {
             // SAFETY: the only flash owner; the bootloader lives below the
             // window and holds no reference into it.
             if let Some(flash) = unsafe { take_flash() } {
-                let config = BootConfig {
-                    trailer: TRAILER,
-                    header_size: IMAGE_HEADER_SIZE,
-                    ..BootConfig::default()
-                };
                 let target = Target {
                     boot_address: layout::BOOT_ADDRESS,
                     rules: layout::VECTOR_RULES,
                 };
                 let verifier = KeystoreVerifier::new(&keys::KEYSTORE);
-                $crate::run(&mut con, flash, verifier, PARTITIONS, config, &target);
+                let setup = FixedSetup::<BoardSetup>::new();
+                $crate::run(&mut con, flash, verifier, setup, &target);
             }
             con.println("halted");
             loop {

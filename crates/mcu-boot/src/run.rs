@@ -1,6 +1,6 @@
 //! The bootloader's whole run on a Cortex-M part: decide, report, jump.
 
-use wolfboot_swap_state_machine::{BootConfig, Bootloader, FlashSet, ImageVerifier, PartitionSet};
+use wolfboot_swap_state_machine::{Bootloader, FlashSet, ImageVerifier, Setup};
 
 use crate::console::Console;
 use crate::jump::{self, VectorRules};
@@ -18,17 +18,18 @@ pub struct Target {
 /// Run the swap state machine over `flash` (resume, roll back, install or
 /// fall back, every image verified by `verifier`), print what was done on
 /// `con` (`boot: <action>; version <n>`) and jump to the image in BOOT.
-/// Returns only when nothing could be booted, after saying why.
-pub fn run<S: FlashSet, V: ImageVerifier, C: Console>(
+/// Layout and options come from `setup`: a board passes a
+/// [`FixedSetup`](wolfboot_swap_state_machine::FixedSetup) so that they fold
+/// into the code. Returns only when nothing could be booted, after saying why.
+pub fn run<S: FlashSet, V: ImageVerifier, P: Setup, C: Console>(
     con: &mut C,
     flash: S,
     verifier: V,
-    layout: PartitionSet,
-    config: BootConfig,
+    setup: P,
     target: &Target,
 ) {
-    let header = config.header_size;
-    let Ok(mut bootloader) = Bootloader::new(flash, verifier, layout, config) else {
+    let (layout, header) = (setup.layout(), setup.config().header_size);
+    let Ok(mut bootloader) = Bootloader::with_setup(flash, verifier, setup) else {
         con.println("boot: bad partition layout");
         return;
     };

@@ -83,7 +83,7 @@ pub fn require_granted(first: Verdict, second: Verdict, fail: fn() -> !) {
     }
 }
 
-impl<S: FlashSet, V: ImageVerifier> Bootloader<S, V> {
+impl<S: FlashSet, V: ImageVerifier, P: crate::setup::Setup> Bootloader<S, V, P> {
     /// Verify the image in BOOT again, as it is now, right before jumping
     /// to it: a second, independent verification (header, digest of the
     /// bytes that will run, signature). Returns the verdict and, when

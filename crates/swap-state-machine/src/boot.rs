@@ -14,6 +14,7 @@ pub use crate::config::BootConfig;
 use crate::constants::WOLFBOOT_MAGIC_TRAIL;
 pub use crate::decision::{BootAction, BootDecision, BootError, RefuseReason};
 use crate::image::{HeaderFacts, ImageVerifier, PartitionReader};
+use crate::setup::{RuntimeSetup, Setup};
 use crate::trailer::{PartitionState, PartitionTrailer, SectorFlag, TrailerError, MAX_WRITE_SIZE};
 
 pub(crate) enum UpdateOutcome {
@@ -65,15 +66,13 @@ impl fmt::Debug for Secret {
     }
 }
 
-/// The bootloader: flash set, verifier, layout and options.
+/// The bootloader: flash set, verifier, and its layout and options
+/// ([`Setup`]: values by default, constants on a board).
 #[derive(Debug)]
-pub struct Bootloader<S, V> {
+pub struct Bootloader<S, V, P = RuntimeSetup> {
     flash: S,
     verifier: V,
-    layout: PartitionSet,
-    config: BootConfig,
-    boot_trailer: PartitionTrailer,
-    update_trailer: PartitionTrailer,
+    setup: P,
     secret: Option<Secret>,
     cipher: Option<Cipher>,
 }
@@ -86,6 +85,16 @@ impl<S: FlashSet, V: ImageVerifier> Bootloader<S, V> {
         layout: PartitionSet,
         config: BootConfig,
     ) -> Result<Self, BootError> {
+        Self::with_setup(flash, verifier, RuntimeSetup { layout, config })
+    }
+}
+
+impl<S: FlashSet, V: ImageVerifier, P: Setup> Bootloader<S, V, P> {
+    /// Check the layout of `setup` against the devices and build the
+    /// bootloader. With a [`FixedSetup`](crate::setup::FixedSetup) the
+    /// checks fold at build time (a bad layout still returns an error).
+    pub fn with_setup(flash: S, verifier: V, setup: P) -> Result<Self, BootError> {
+        let (layout, config) = (setup.layout(), setup.config());
         layout.validate(&flash).map_err(BootError::Layout)?;
         let s = layout.sector_size;
         for id in [PartitionId::Boot, PartitionId::Update, PartitionId::Swap] {
@@ -130,12 +139,9 @@ impl<S: FlashSet, V: ImageVerifier> Bootloader<S, V> {
             return Err(BootError::Unsupported);
         }
         Ok(Bootloader {
-            boot_trailer: PartitionTrailer::of(&layout, PartitionId::Boot, config.trailer),
-            update_trailer: PartitionTrailer::of(&layout, PartitionId::Update, config.trailer),
             flash,
             verifier,
-            layout,
-            config,
+            setup,
             secret: None,
             cipher: None,
         })
@@ -154,12 +160,14 @@ impl<S: FlashSet, V: ImageVerifier> Bootloader<S, V> {
         &mut self.verifier
     }
     /// The layout.
-    pub fn layout(&self) -> &PartitionSet {
-        &self.layout
+    #[inline(always)]
+    pub fn layout(&self) -> PartitionSet {
+        self.setup.layout()
     }
     /// The options.
-    pub fn config(&self) -> &BootConfig {
-        &self.config
+    #[inline(always)]
+    pub fn config(&self) -> BootConfig {
+        self.setup.config()
     }
     /// Give back flash set and verifier.
     pub fn into_parts(self) -> (S, V) {
@@ -167,12 +175,14 @@ impl<S: FlashSet, V: ImageVerifier> Bootloader<S, V> {
     }
 
     /// Trailer of BOOT.
-    pub fn boot_trailer(&self) -> PartitionTrailer {
-        self.boot_trailer
+    #[inline(always)]
+    pub fn boot_trailer(&self) -> PartitionTrailer<P::Trailer> {
+        PartitionTrailer::at(self.setup.trailer(PartitionId::Boot))
     }
     /// Trailer of UPDATE.
-    pub fn update_trailer(&self) -> PartitionTrailer {
-        self.update_trailer
+    #[inline(always)]
+    pub fn update_trailer(&self) -> PartitionTrailer<P::Trailer> {
+        PartitionTrailer::at(self.setup.trailer(PartitionId::Update))
     }
 
     /// Application side: request installation of the image in UPDATE at next
@@ -180,7 +190,7 @@ impl<S: FlashSet, V: ImageVerifier> Bootloader<S, V> {
     ///
     /// [`app::update_trigger`]: crate::app::update_trigger
     pub fn update_trigger(&mut self) -> Result<(), TrailerError> {
-        crate::app::update_trigger(&mut self.flash, &self.layout, self.config.trailer)
+        self.update_trailer().trigger(&mut self.flash)
     }
 
     /// Application side: confirm the running image (`wolfBoot_success`,
@@ -188,7 +198,8 @@ impl<S: FlashSet, V: ImageVerifier> Bootloader<S, V> {
     ///
     /// [`app::success`]: crate::app::success
     pub fn success(&mut self) -> Result<(), TrailerError> {
-        crate::app::success(&mut self.flash, &self.layout, self.config.trailer)
+        self.boot_trailer()
+            .set_state(&mut self.flash, PartitionState::Success)
     }
 
     /// Run the boot sequence once, as at reset: finish an interrupted swap,
@@ -200,8 +211,8 @@ impl<S: FlashSet, V: ImageVerifier> Bootloader<S, V> {
     /// reset: every step resumes from what the flash records.
     pub fn boot(&mut self) -> Result<BootDecision, BootError> {
         self.load_secret()?;
-        let boot_state = self.boot_trailer.state(&mut self.flash)?;
-        let update_state = self.update_trailer.state(&mut self.flash)?;
+        let boot_state = self.boot_trailer().state(&mut self.flash)?;
+        let update_state = self.update_trailer().state(&mut self.flash)?;
         let mut action = BootAction::NoUpdate;
 
         let finished = !self.disable_backup() && self.final_erase(true)?;
@@ -209,7 +220,7 @@ impl<S: FlashSet, V: ImageVerifier> Bootloader<S, V> {
             action = BootAction::FinishedInterrupted;
         } else if boot_state == Some(PartitionState::Testing) {
             if update_state.is_none() {
-                self.update_trailer
+                self.update_trailer()
                     .set_state(&mut self.flash, PartitionState::Updating)?;
             }
             action = match self.update(Mode::Rollback)? {
@@ -249,7 +260,7 @@ impl<S: FlashSet, V: ImageVerifier> Bootloader<S, V> {
     ) -> Result<BootDecision, BootError> {
         Ok(BootDecision {
             image,
-            boot_state: self.boot_trailer.state(&mut self.flash)?,
+            boot_state: self.boot_trailer().state(&mut self.flash)?,
             action,
         })
     }
@@ -257,8 +268,8 @@ impl<S: FlashSet, V: ImageVerifier> Bootloader<S, V> {
     /// Bytes of BOOT / UPDATE an image may occupy: the partition less the
     /// trailer area ([`TrailerConfig::reserved_len`](crate::TrailerConfig::reserved_len)).
     pub fn image_area(&self) -> u32 {
-        let psize = self.layout.partition_size();
-        psize.saturating_sub(reserved_len(&self.config, psize, self.sector_size()))
+        let psize = self.layout().partition_size();
+        psize.saturating_sub(reserved_len(&self.config(), psize, self.sector_size()))
     }
 
     /// Verify the image in `part`; outer error for flash faults, inner for a
@@ -269,6 +280,7 @@ impl<S: FlashSet, V: ImageVerifier> Bootloader<S, V> {
         part: PartitionId,
     ) -> Result<Result<VerifiedImage, VerifyError>, BootError> {
         let area = self.image_area();
+        let partition = self.layout().get(part);
         let encrypted = part == PartitionId::Update && self.encryption().is_some();
         if encrypted && self.cipher.is_none() {
             // Not a byte of UPDATE is readable without its key (`update`
@@ -280,8 +292,8 @@ impl<S: FlashSet, V: ImageVerifier> Bootloader<S, V> {
         } else {
             None
         };
-        let mut reader = PartitionReader::with_len(&mut self.flash, self.layout.get(part), area)
-            .decrypting(cipher);
+        let mut reader =
+            PartitionReader::with_len(&mut self.flash, partition, area).decrypting(cipher);
         let r = self.verifier.verify(part, &mut reader);
         if let Some(f) = reader.fault() {
             return Err(BootError::Flash(f));
@@ -304,19 +316,20 @@ impl<S: FlashSet, V: ImageVerifier> Bootloader<S, V> {
 
     /// Unverified header facts of the image in `part`.
     pub(crate) fn header(&mut self, part: PartitionId) -> Result<Option<HeaderFacts>, BootError> {
-        let header_size = self.config.header_size;
-        let size = self.layout.get(part).size;
+        let header_size = self.config().header_size;
+        let size = self.layout().get(part).size;
         Ok(self.reader(part, size).header_facts(header_size)?)
     }
 
     /// The first `len` bytes of `part`, decrypting UPDATE in encrypted builds.
     pub(crate) fn reader(&mut self, part: PartitionId, len: u32) -> PartitionReader<'_, S> {
+        let partition = self.layout().get(part);
         let cipher = if part == PartitionId::Update && self.encryption().is_some() {
             self.cipher.as_mut()
         } else {
             None
         };
-        PartitionReader::with_len(&mut self.flash, self.layout.get(part), len).decrypting(cipher)
+        PartitionReader::with_len(&mut self.flash, partition, len).decrypting(cipher)
     }
 
     // What `delta` uses of the bootloader's state.
@@ -325,7 +338,7 @@ impl<S: FlashSet, V: ImageVerifier> Bootloader<S, V> {
     #[cfg(feature = "delta")]
     #[inline(always)]
     pub(crate) fn header_size(&self) -> u32 {
-        self.config.header_size
+        self.config().header_size
     }
 
     /// Whether UPDATE is encrypted (`EXT_ENCRYPTED`).
@@ -346,20 +359,21 @@ impl<S: FlashSet, V: ImageVerifier> Bootloader<S, V> {
     /// at once: for readers that decrypt UPDATE while reading BOOT.
     #[cfg(feature = "delta")]
     #[inline(always)]
-    pub(crate) fn flash_and_cipher(&mut self) -> (&mut S, &PartitionSet, Option<&mut Cipher>) {
+    pub(crate) fn flash_and_cipher(&mut self) -> (&mut S, PartitionSet, Option<&mut Cipher>) {
+        let layout = self.layout();
         let cipher = if self.encryption().is_some() {
             self.cipher.as_mut()
         } else {
             None
         };
-        (&mut self.flash, &self.layout, cipher)
+        (&mut self.flash, layout, cipher)
     }
 
     /// Swap progress of `sector`, from UPDATE's trailer (`None`: no magic).
     #[cfg(feature = "delta")]
     #[inline(always)]
     pub(crate) fn progress(&mut self, sector: u32) -> Result<Option<SectorFlag>, TrailerError> {
-        self.update_trailer.sector_flag(&mut self.flash, sector)
+        self.update_trailer().sector_flag(&mut self.flash, sector)
     }
 
     /// Record the swap progress of `sector` in UPDATE's trailer.
@@ -370,7 +384,7 @@ impl<S: FlashSet, V: ImageVerifier> Bootloader<S, V> {
         sector: u32,
         flag: SectorFlag,
     ) -> Result<(), TrailerError> {
-        self.update_trailer
+        self.update_trailer()
             .set_sector_flag(&mut self.flash, sector, flag)
     }
 
@@ -378,7 +392,7 @@ impl<S: FlashSet, V: ImageVerifier> Bootloader<S, V> {
     /// (whose `new` refuses it otherwise).
     #[inline(always)]
     fn disable_backup(&self) -> bool {
-        cfg!(feature = "disable-backup") && self.config.disable_backup
+        cfg!(feature = "disable-backup") && self.config().disable_backup
     }
 
     /// UPDATE's cipher: `None` in builds without a cipher feature (`chacha20`,
@@ -387,7 +401,7 @@ impl<S: FlashSet, V: ImageVerifier> Bootloader<S, V> {
     #[inline(always)]
     fn encryption(&self) -> Option<wolfboot_encrypt::Algorithm> {
         if cfg!(any(feature = "chacha20", feature = "aes")) {
-            self.config.encryption
+            self.config().encryption
         } else {
             None
         }
@@ -405,14 +419,14 @@ impl<S: FlashSet, V: ImageVerifier> Bootloader<S, V> {
     /// Offset of the encryption secret in BOOT (wolfBoot's
     /// `ENCRYPT_TMP_SECRET_OFFSET`): where the trailer ends.
     fn secret_offset(&self) -> u32 {
-        crate::secret::offset(self.layout.partition_size(), &self.config.trailer)
+        crate::secret::offset(self.layout().partition_size(), &self.config().trailer)
     }
 
     /// Offset in BOOT of the staging sector of the final step.
     fn staging_sector(&self) -> u32 {
         let s = self.sector_size();
-        let psize = self.layout.partition_size();
-        let reserved = reserved_len(&self.config, psize, s);
+        let psize = self.layout().partition_size();
+        let reserved = reserved_len(&self.config(), psize, s);
         psize.saturating_sub(reserved).saturating_sub(s) / s
     }
 
@@ -421,7 +435,7 @@ impl<S: FlashSet, V: ImageVerifier> Bootloader<S, V> {
     fn record_magic_offset(&self, len: usize) -> u32 {
         let ws = self
             .flash
-            .geometry(self.layout.boot.device)
+            .geometry(self.layout().boot.device)
             .write_size
             .max(4);
         (len as u32).div_ceil(ws) * ws
@@ -442,7 +456,7 @@ impl<S: FlashSet, V: ImageVerifier> Bootloader<S, V> {
             return Ok(());
         };
         let len = alg.secret_len();
-        let boot = self.layout.boot;
+        let boot = self.layout().boot;
         let mut stored = [0u8; MAX_SECRET];
         let stored_s = stored.get_mut(..len).ok_or(BootError::Unsupported)?;
         let secret_at = self.secret_offset();
@@ -452,7 +466,7 @@ impl<S: FlashSet, V: ImageVerifier> Bootloader<S, V> {
 
         let mut record = [0u8; MAX_SECRET];
         let mut record_ok = false;
-        if self.update_trailer.state(&mut self.flash)? == Some(PartitionState::FinalFlags) {
+        if self.update_trailer().state(&mut self.flash)? == Some(PartitionState::FinalFlags) {
             let at = self.staging_sector().saturating_mul(self.sector_size());
             let rec = record.get_mut(..len).ok_or(BootError::Unsupported)?;
             boot.read(&mut self.flash, at, rec)?;
@@ -489,7 +503,7 @@ impl<S: FlashSet, V: ImageVerifier> Bootloader<S, V> {
     /// Program `data` at `offset` of BOOT (an erased area), padded to whole
     /// write units with the erased value.
     fn program_padded(&mut self, offset: u32, data: &[u8]) -> Result<(), BootError> {
-        let geometry = self.flash.geometry(self.layout.boot.device);
+        let geometry = self.flash.geometry(self.layout().boot.device);
         let ws = geometry.write_size.max(1);
         let start = offset / ws * ws;
         let end = (offset + data.len() as u32).div_ceil(ws) * ws;
@@ -501,18 +515,18 @@ impl<S: FlashSet, V: ImageVerifier> Bootloader<S, V> {
         span.get_mut(lead..lead + data.len())
             .ok_or(BootError::Unsupported)?
             .copy_from_slice(data);
-        self.layout.boot.write(&mut self.flash, start, span)?;
+        self.layout().boot.write(&mut self.flash, start, span)?;
         Ok(())
     }
 
     pub(crate) fn sector_size(&self) -> u32 {
-        self.layout.sector_size
+        self.layout().sector_size
     }
 
     pub(crate) fn erase_sector(&mut self, part: PartitionId, sector: u32) -> Result<(), BootError> {
         let s = self.sector_size();
         let start = sector.checked_mul(s).ok_or(TrailerError::OutOfRange)?;
-        self.layout
+        self.layout()
             .get(part)
             .erase(&mut self.flash, start, start + s)?;
         Ok(())
@@ -536,7 +550,7 @@ impl<S: FlashSet, V: ImageVerifier> Bootloader<S, V> {
         let dst_sec = if dst == PartitionId::Swap { 0 } else { dst_sec };
         let src_base = src_sec.checked_mul(s).ok_or(TrailerError::OutOfRange)?;
         let dst_base = dst_sec.checked_mul(s).ok_or(TrailerError::OutOfRange)?;
-        let (sp, dp) = (self.layout.get(src), self.layout.get(dst));
+        let (sp, dp) = (self.layout().get(src), self.layout().get(dst));
         let erased = self.flash.geometry(sp.device).erased_byte;
         dp.erase(&mut self.flash, dst_base, dst_base + s)?;
         let chunk = (CHUNK as u32).min(s);
@@ -575,15 +589,15 @@ impl<S: FlashSet, V: ImageVerifier> Bootloader<S, V> {
             return Ok(UpdateOutcome::Refused(RefuseReason::NoKey));
         }
         let s = self.sector_size();
-        let psize = self.layout.partition_size();
-        let hdr = self.config.header_size;
-        let reserved = reserved_len(&self.config, psize, s);
+        let psize = self.layout().partition_size();
+        let hdr = self.config().header_size;
+        let reserved = reserved_len(&self.config(), psize, s);
         let copy_limit = psize.saturating_sub(reserved);
 
         let boot_h = self.header(PartitionId::Boot)?;
         let update_h = self.header(PartitionId::Update)?;
         let flag0 = self
-            .update_trailer
+            .update_trailer()
             .sector_flag(&mut self.flash, 0)?
             .unwrap_or(SectorFlag::New);
         // DISABLE_BACKUP records no progress when copying a full image: a
@@ -612,7 +626,7 @@ impl<S: FlashSet, V: ImageVerifier> Bootloader<S, V> {
                 Err(e) => return Ok(UpdateOutcome::Refused(RefuseReason::Verify(e))),
             };
             let current = boot_h.map_or(0, |h| h.version);
-            if !self.config.allow_downgrade && !fallback_allowed && current >= info.version {
+            if !self.config().allow_downgrade && !fallback_allowed && current >= info.version {
                 return Ok(UpdateOutcome::Refused(RefuseReason::NotNewer {
                     current,
                     candidate: info.version,
@@ -633,7 +647,7 @@ impl<S: FlashSet, V: ImageVerifier> Bootloader<S, V> {
         let mut sector: u32 = 0;
         while sector.saturating_mul(s) < total {
             let mut step = self
-                .update_trailer
+                .update_trailer()
                 .sector_flag(&mut self.flash, sector)?
                 .unwrap_or(SectorFlag::New);
             let record = (sector + 1).saturating_mul(s) < psize;
@@ -646,7 +660,7 @@ impl<S: FlashSet, V: ImageVerifier> Bootloader<S, V> {
                     Transfer::Raw,
                 )?;
                 if record {
-                    self.update_trailer.set_sector_flag(
+                    self.update_trailer().set_sector_flag(
                         &mut self.flash,
                         sector,
                         SectorFlag::Swapping,
@@ -658,7 +672,7 @@ impl<S: FlashSet, V: ImageVerifier> Bootloader<S, V> {
                 let t = self.transfer(Transfer::Encrypt);
                 self.copy_sector(PartitionId::Boot, sector, PartitionId::Update, sector, t)?;
                 if record {
-                    self.update_trailer.set_sector_flag(
+                    self.update_trailer().set_sector_flag(
                         &mut self.flash,
                         sector,
                         SectorFlag::Backup,
@@ -670,7 +684,7 @@ impl<S: FlashSet, V: ImageVerifier> Bootloader<S, V> {
                 let t = self.transfer(Transfer::Decrypt);
                 self.copy_sector(PartitionId::Swap, 0, PartitionId::Boot, sector, t)?;
                 if record {
-                    self.update_trailer.set_sector_flag(
+                    self.update_trailer().set_sector_flag(
                         &mut self.flash,
                         sector,
                         SectorFlag::Updated,
@@ -698,7 +712,7 @@ impl<S: FlashSet, V: ImageVerifier> Bootloader<S, V> {
     /// DISABLE_BACKUP: copy UPDATE over BOOT, erase the rest of BOOT, mark SUCCESS.
     fn copy_without_backup(&mut self, total: u32) -> Result<UpdateOutcome, BootError> {
         let s = self.sector_size();
-        let psize = self.layout.partition_size();
+        let psize = self.layout().partition_size();
         let mut sector: u32 = 0;
         let t = self.transfer(Transfer::Decrypt);
         while sector.saturating_mul(s) < total {
@@ -709,7 +723,7 @@ impl<S: FlashSet, V: ImageVerifier> Bootloader<S, V> {
             self.erase_sector(PartitionId::Boot, sector)?;
             sector += 1;
         }
-        self.boot_trailer
+        self.boot_trailer()
             .set_state(&mut self.flash, PartitionState::Success)?;
         Ok(UpdateOutcome::Swapped)
     }
@@ -722,24 +736,25 @@ impl<S: FlashSet, V: ImageVerifier> Bootloader<S, V> {
     /// sector: it is first copied to the start of the staging sector (with
     /// the trailer magic after it), then written back (see `load_secret`).
     pub(crate) fn final_erase(&mut self, resume: bool) -> Result<bool, BootError> {
-        let update_state = self.update_trailer.state(&mut self.flash)?;
+        let update_state = self.update_trailer().state(&mut self.flash)?;
         let in_final = update_state == Some(PartitionState::FinalFlags);
         // BOOT marked UPDATING: only the clean-up of UPDATE's trailer was left.
         let tail_only = !in_final
-            && self.boot_trailer.state(&mut self.flash)? == Some(PartitionState::Updating);
+            && self.boot_trailer().state(&mut self.flash)? == Some(PartitionState::Updating);
         if resume && !in_final && !tail_only {
             return Ok(false);
         }
         // Write-once trailers cannot have their magic cleared: there, as in
         // wolfBoot, BOOT gets its final state first and UPDATE's FINAL_FLAGS
         // (kept until its trailer is erased) marks the step as unfinished.
-        let write_once = self.update_trailer.is_write_once() || self.boot_trailer.is_write_once();
+        let write_once =
+            self.update_trailer().is_write_once() || self.boot_trailer().is_write_once();
         if !tail_only {
             self.final_swap(in_final, !write_once)?;
         }
         let boot_h = self.header(PartitionId::Boot)?;
         let update_h = self.header(PartitionId::Update)?;
-        let rolled_back = !self.config.allow_downgrade
+        let rolled_back = !self.config().allow_downgrade
             && matches!((boot_h, update_h), (Some(b), Some(u)) if b.version < u.version);
         let final_state = if rolled_back {
             PartitionState::Success
@@ -751,11 +766,13 @@ impl<S: FlashSet, V: ImageVerifier> Bootloader<S, V> {
         // not there), then erased; BOOT's UPDATING marks this tail as
         // pending until BOOT gets its final state.
         if write_once {
-            self.boot_trailer.set_state(&mut self.flash, final_state)?;
+            self.boot_trailer()
+                .set_state(&mut self.flash, final_state)?;
         }
-        self.update_trailer.erase(&mut self.flash)?;
+        self.update_trailer().erase(&mut self.flash)?;
         if !write_once {
-            self.boot_trailer.set_state(&mut self.flash, final_state)?;
+            self.boot_trailer()
+                .set_state(&mut self.flash, final_state)?;
         }
         Ok(true)
     }
@@ -765,12 +782,12 @@ impl<S: FlashSet, V: ImageVerifier> Bootloader<S, V> {
     /// (secret kept), staging sector restored, BOOT marked UPDATING (`mark`).
     fn final_swap(&mut self, in_final: bool, mark: bool) -> Result<(), BootError> {
         let s = self.sector_size();
-        let psize = self.layout.partition_size();
-        let reserved = reserved_len(&self.config, psize, s);
+        let psize = self.layout().partition_size();
+        let reserved = reserved_len(&self.config(), psize, s);
         let staging = self.staging_sector();
         let boot_h = self.header(PartitionId::Boot)?;
         let boot_total = boot_h.map_or(0, |h| {
-            h.payload_size.saturating_add(self.config.header_size)
+            h.payload_size.saturating_add(self.config().header_size)
         });
         let staging_in_image = staging.saturating_mul(s) < boot_total;
         if !in_final {
@@ -780,7 +797,7 @@ impl<S: FlashSet, V: ImageVerifier> Bootloader<S, V> {
             } else {
                 self.erase_sector(PartitionId::Swap, 0)?;
             }
-            self.update_trailer
+            self.update_trailer()
                 .set_state(&mut self.flash, PartitionState::FinalFlags)?;
         }
         let secret = if self.encryption().is_some() {
@@ -795,9 +812,9 @@ impl<S: FlashSet, V: ImageVerifier> Bootloader<S, V> {
             let magic_at = at + self.record_magic_offset(secret.len);
             let mut rec = [0u8; MAX_SECRET];
             let rec_s = rec.get_mut(..secret.len).ok_or(BootError::Unsupported)?;
-            self.layout.boot.read(&mut self.flash, at, rec_s)?;
+            self.layout().boot.read(&mut self.flash, at, rec_s)?;
             let mut magic = [0u8; 4];
-            self.layout
+            self.layout()
                 .boot
                 .read(&mut self.flash, magic_at, &mut magic)?;
             let kept =
@@ -821,7 +838,7 @@ impl<S: FlashSet, V: ImageVerifier> Bootloader<S, V> {
             self.erase_sector(PartitionId::Boot, staging)?;
         }
         if mark {
-            self.boot_trailer
+            self.boot_trailer()
                 .set_state(&mut self.flash, PartitionState::Updating)?;
         }
         Ok(())
@@ -830,7 +847,7 @@ impl<S: FlashSet, V: ImageVerifier> Bootloader<S, V> {
 
 /// Without delta support, diff images are refused.
 #[cfg(not(feature = "delta"))]
-impl<S: FlashSet, V: ImageVerifier> Bootloader<S, V> {
+impl<S: FlashSet, V: ImageVerifier, P: Setup> Bootloader<S, V, P> {
     pub(crate) fn delta(
         &mut self,
         _mode: Mode,

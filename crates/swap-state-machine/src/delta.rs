@@ -92,7 +92,7 @@ enum PatchStop {
     Malformed,
 }
 
-impl<S: FlashSet, V: ImageVerifier> Bootloader<S, V> {
+impl<S: FlashSet, V: ImageVerifier, P: crate::setup::Setup> Bootloader<S, V, P> {
     fn delta_fields(&mut self) -> Result<Option<DeltaFields>, BootError> {
         let hdr = self.header_size();
         let size = self.layout().update.size;

@@ -13,6 +13,9 @@
 //!   [`ImageSource`], [`VerifiedImage`], [`VerifyError`].
 //! * [`boot`] — [`Bootloader::boot`]: the reset-time decision (resume,
 //!   rollback, install, emergency fallback) and the three-way swap through SWAP.
+//! * [`setup`] — [`Setup`]: the layout and options a bootloader runs
+//!   with, as values ([`RuntimeSetup`]) or as build-time constants that
+//!   fold into the code ([`FixedSetup`], what boards use).
 //! * [`device`] — [`DeviceConfig`]: layout, trailer options and cipher,
 //!   what bootloader and application must agree on, defined once per board.
 //! * [`secret`] — [`SecretArea`]: the update-encryption key and nonce
@@ -110,6 +113,7 @@ pub mod image;
 #[cfg(feature = "opcount")]
 pub mod opcount;
 pub mod secret;
+pub mod setup;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod trailer;
@@ -119,7 +123,11 @@ pub use boot::{BootAction, BootConfig, BootDecision, BootError, Bootloader, Refu
 pub use device::DeviceConfig;
 pub use image::{ImageVerifier, PartitionReader};
 pub use secret::{SecretArea, SecretError};
-pub use trailer::{PartitionState, PartitionTrailer, SectorFlag, TrailerConfig, TrailerError};
+pub use setup::{BuildSetup, FixedSetup, RuntimeSetup, Setup};
+pub use trailer::{
+    PartitionState, PartitionTrailer, SectorFlag, TrailerConfig, TrailerError, TrailerGeometry,
+    TrailerPlace,
+};
 pub use verifier::KeystoreVerifier;
 pub use wolfboot_encrypt::Algorithm as EncryptAlgorithm;
 pub use wolfboot_hal_flash::{Device, FlashFault, FlashSet, Partition, PartitionId, PartitionSet};

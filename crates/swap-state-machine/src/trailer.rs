@@ -105,6 +105,13 @@ impl TrailerConfig {
         Some(partition_size - first)
     }
 
+    /// This configuration for a trailer on `device`: write-once applies to
+    /// the internal device only, as in wolfBoot.
+    pub const fn on_device(mut self, device: Device) -> Self {
+        self.write_once = self.write_once && matches!(device, Device::Internal);
+        self
+    }
+
     /// Value of an erased byte in this mode.
     pub const fn erased_byte(&self) -> u8 {
         if self.flags_invert {
@@ -271,15 +278,61 @@ impl From<PartitionError<FlashFault>> for TrailerError {
 const MAGIC_BYTES: [u8; 4] = WOLFBOOT_MAGIC_TRAIL.to_le_bytes();
 const CHUNK: usize = MAX_WRITE_SIZE as usize;
 
+/// Where a trailer lies and how it is written: its partition, the swap
+/// sector size and the [`TrailerConfig`] (with `write_once` already limited
+/// to the internal device). [`TrailerPlace`] holds them as values, chosen at
+/// run time; a bootloader whose layout is fixed at build time uses
+/// [`FixedTrailer`](crate::setup::FixedTrailer), which reads them from
+/// constants, so that every trailer offset folds into the code.
+pub trait TrailerGeometry: Copy {
+    /// The partition holding the trailer.
+    fn partition(&self) -> Partition;
+    /// Swap sector size (bytes).
+    fn sector_size(&self) -> u32;
+    /// Trailer options.
+    fn config(&self) -> TrailerConfig;
+}
+
+/// A [`TrailerGeometry`] held as values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TrailerPlace {
+    partition: Partition,
+    sector_size: u32,
+    config: TrailerConfig,
+}
+
+impl TrailerPlace {
+    /// The trailer of `partition` with swap sectors of `sector_size` bytes.
+    /// `config.write_once` is honoured only for partitions on [`Device::Internal`].
+    pub const fn new(partition: Partition, sector_size: u32, config: TrailerConfig) -> Self {
+        TrailerPlace {
+            partition,
+            sector_size,
+            config: config.on_device(partition.device),
+        }
+    }
+}
+
+impl TrailerGeometry for TrailerPlace {
+    #[inline(always)]
+    fn partition(&self) -> Partition {
+        self.partition
+    }
+    #[inline(always)]
+    fn sector_size(&self) -> u32 {
+        self.sector_size
+    }
+    #[inline(always)]
+    fn config(&self) -> TrailerConfig {
+        self.config
+    }
+}
+
 /// The trailer of one partition (BOOT or UPDATE). A small descriptor: every
 /// operation takes the [`FlashSet`] to work on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PartitionTrailer {
-    partition: Partition,
-    sector_size: u32,
-    write_once: bool,
-    flags_invert: bool,
-    skip: u32,
+pub struct PartitionTrailer<G = TrailerPlace> {
+    geometry: G,
 }
 
 impl PartitionTrailer {
@@ -287,17 +340,30 @@ impl PartitionTrailer {
     /// `config.write_once` is honoured only for partitions on [`Device::Internal`].
     pub fn new(partition: Partition, sector_size: u32, config: TrailerConfig) -> Self {
         PartitionTrailer {
-            partition,
-            sector_size,
-            write_once: config.write_once && partition.device == Device::Internal,
-            flags_invert: config.flags_invert,
-            skip: config.trailer_skip,
+            geometry: TrailerPlace::new(partition, sector_size, config),
         }
     }
 
     /// Trailer of `id` (BOOT or UPDATE) in `layout`.
     pub fn of(layout: &PartitionSet, id: PartitionId, config: TrailerConfig) -> Self {
         Self::new(layout.get(id), layout.sector_size, config)
+    }
+}
+
+impl<G: TrailerGeometry> PartitionTrailer<G> {
+    /// The trailer at `geometry`.
+    pub const fn at(geometry: G) -> Self {
+        PartitionTrailer { geometry }
+    }
+
+    #[inline(always)]
+    fn partition(&self) -> Partition {
+        self.geometry.partition()
+    }
+
+    #[inline(always)]
+    fn sector_size(&self) -> u32 {
+        self.geometry.sector_size()
     }
 
     /// Whether this trailer uses the redundant two-sector scheme.
@@ -310,14 +376,14 @@ impl PartitionTrailer {
     /// skip, one sector, or two with write-once.
     pub fn reserved_len(&self) -> u32 {
         let cfg = self.config();
-        cfg.reserved_len(self.partition.size, self.sector_size, self.write_once)
-            .unwrap_or(self.partition.size)
+        cfg.reserved_len(self.partition().size, self.sector_size(), cfg.write_once)
+            .unwrap_or(self.partition().size)
     }
 
     /// Bytes the trailer occupies before [`end_offset`](Self::end_offset):
     /// magic, state and one flag nibble per sector of the partition.
     pub fn used_len(&self) -> u32 {
-        let sectors = self.partition.size / self.sector_size.max(1);
+        let sectors = self.partition().size / self.sector_size().max(1);
         TRAILER_FLAGS_FROM_END - 1 + sectors.div_ceil(2)
     }
 
@@ -326,33 +392,31 @@ impl PartitionTrailer {
     /// `EXT_ENCRYPTED`, where BOOT keeps the encryption key and nonce
     /// (wolfBoot's `ENCRYPT_TMP_SECRET_OFFSET`).
     pub fn end_offset(&self) -> u32 {
-        self.config().end_offset(self.partition.size).unwrap_or(0)
+        self.config().end_offset(self.partition().size).unwrap_or(0)
     }
 
+    #[inline(always)]
     fn config(&self) -> TrailerConfig {
-        TrailerConfig {
-            write_once: self.write_once,
-            flags_invert: self.flags_invert,
-            trailer_skip: self.skip,
-        }
+        self.geometry.config()
     }
 
     /// Start of the trailer sector holding the end of the trailer (copy 0)
     /// and the bytes from there to the trailer end.
+    #[inline(always)]
     fn last_sector(&self) -> Result<(u32, u32), TrailerError> {
-        if (self.write_once && !cfg!(feature = "write-once"))
-            || (self.flags_invert && !cfg!(feature = "flags-invert"))
+        if (self.config().write_once && !cfg!(feature = "write-once"))
+            || (self.config().flags_invert && !cfg!(feature = "flags-invert"))
         {
             return Err(TrailerError::UnsupportedGeometry);
         }
         let end = self
             .config()
-            .end_offset(self.partition.size)
+            .end_offset(self.partition().size)
             .ok_or(TrailerError::OutOfRange)?;
-        if self.sector_size == 0 {
+        if self.sector_size() == 0 {
             return Err(TrailerError::UnsupportedGeometry);
         }
-        let start = (end - 1) / self.sector_size * self.sector_size;
+        let start = (end - 1) / self.sector_size() * self.sector_size();
         Ok((start, end - start))
     }
 
@@ -366,14 +430,14 @@ impl PartitionTrailer {
     /// whose trailers refuse every operation when asked for it, see
     /// [`PartitionTrailer::new`]).
     fn two_copies(&self) -> bool {
-        cfg!(feature = "write-once") && self.write_once
+        cfg!(feature = "write-once") && self.config().write_once
     }
 
     /// Whether states and flags use the inverted encoding (flash that
     /// erases to 0x00): never in a build without the `flags-invert`
     /// feature, whose trailers refuse every operation when asked for it.
     fn inverted(&self) -> bool {
-        cfg!(feature = "flags-invert") && self.flags_invert
+        cfg!(feature = "flags-invert") && self.config().flags_invert
     }
 
     fn erased(&self) -> u8 {
@@ -386,13 +450,14 @@ impl PartitionTrailer {
 
     /// Partition-relative offset of the byte `from_end` bytes before the end
     /// of trailer copy `sel` (0: last sector, 1: the sector before).
+    #[inline(always)]
     fn pos(&self, sel: u32, from_end: u32) -> Result<u32, TrailerError> {
         let (start, room) = self.last_sector()?;
         if from_end == 0 || from_end > room {
             return Err(TrailerError::OutOfRange);
         }
         start
-            .checked_sub(sel.saturating_mul(self.sector_size))
+            .checked_sub(sel.saturating_mul(self.sector_size()))
             .map(|s| s + (room - from_end))
             .ok_or(TrailerError::OutOfRange)
     }
@@ -400,19 +465,19 @@ impl PartitionTrailer {
     fn sector_start(&self, sel: u32) -> Result<u32, TrailerError> {
         self.last_sector()?
             .0
-            .checked_sub(sel.saturating_mul(self.sector_size))
+            .checked_sub(sel.saturating_mul(self.sector_size()))
             .ok_or(TrailerError::OutOfRange)
     }
 
     fn read_byte<S: FlashSet + ?Sized>(&self, set: &mut S, rel: u32) -> Result<u8, TrailerError> {
         let mut b = [0u8; 1];
-        self.partition.read(set, rel, &mut b)?;
+        self.partition().read(set, rel, &mut b)?;
         Ok(b[0])
     }
 
     fn magic_at<S: FlashSet + ?Sized>(&self, set: &mut S, sel: u32) -> Result<bool, TrailerError> {
         let mut m = [0u8; 4];
-        self.partition
+        self.partition()
             .read(set, self.pos(sel, TRAILER_MAGIC_FROM_END)?, &mut m)?;
         Ok(m == MAGIC_BYTES)
     }
@@ -423,7 +488,7 @@ impl PartitionTrailer {
         sel: u32,
     ) -> Result<bool, TrailerError> {
         let mut m = [0u8; 4];
-        self.partition
+        self.partition()
             .read(set, self.pos(sel, TRAILER_MAGIC_FROM_END)?, &mut m)?;
         Ok(m.iter().all(|b| *b == self.erased()))
     }
@@ -444,7 +509,8 @@ impl PartitionTrailer {
         let other = 1 - sel;
         if !self.word_erased_at(set, other)? {
             let start = self.sector_start(other)?;
-            self.partition.erase(set, start, start + self.sector_size)?;
+            self.partition()
+                .erase(set, start, start + self.sector_size())?;
         }
         Ok(sel)
     }
@@ -472,8 +538,8 @@ impl PartitionTrailer {
     }
 
     fn write_size<S: FlashSet + ?Sized>(&self, set: &S) -> Result<u32, TrailerError> {
-        let ws = set.geometry(self.partition.device).write_size;
-        if ws == 0 || ws > MAX_WRITE_SIZE || !self.sector_size.is_multiple_of(ws) {
+        let ws = set.geometry(self.partition().device).write_size;
+        if ws == 0 || ws > MAX_WRITE_SIZE || !self.sector_size().is_multiple_of(ws) {
             return Err(TrailerError::UnsupportedGeometry);
         }
         Ok(ws)
@@ -495,7 +561,7 @@ impl PartitionTrailer {
             let b = buf
                 .get_mut(..ws as usize)
                 .ok_or(TrailerError::UnsupportedGeometry)?;
-            self.partition.read(set, unit, b)?;
+            self.partition().read(set, unit, b)?;
             for (i, v) in b.iter_mut().enumerate() {
                 let at = unit + i as u32;
                 if at >= rel && at < end {
@@ -504,7 +570,7 @@ impl PartitionTrailer {
                     }
                 }
             }
-            self.partition.write(set, unit, b)?;
+            self.partition().write(set, unit, b)?;
             unit += ws;
         }
         Ok(())
@@ -518,10 +584,10 @@ impl PartitionTrailer {
         let start = self.sector_start(sel)?;
         let mut buf = [0u8; CHUNK];
         let mut done = 0;
-        while done < self.sector_size {
-            let n = (self.sector_size - done).min(CHUNK as u32);
+        while done < self.sector_size() {
+            let n = (self.sector_size() - done).min(CHUNK as u32);
             let b = buf.get_mut(..n as usize).ok_or(TrailerError::OutOfRange)?;
-            self.partition.read(set, start + done, b)?;
+            self.partition().read(set, start + done, b)?;
             if b.iter().any(|x| *x != self.erased()) {
                 return Ok(false);
             }
@@ -541,7 +607,7 @@ impl PartitionTrailer {
     ) -> Result<(), TrailerError> {
         let dst = 1 - src;
         let ws = self.write_size(set)?;
-        let chunk = (CHUNK as u32).min(self.sector_size);
+        let chunk = (CHUNK as u32).min(self.sector_size());
         if !chunk.is_multiple_of(ws) {
             return Err(TrailerError::UnsupportedGeometry);
         }
@@ -549,16 +615,16 @@ impl PartitionTrailer {
         let dst_start = self.sector_start(dst)?;
         let room = self.room()?;
         if erase_dst_always || !self.sector_is_blank(set, dst)? {
-            self.partition
-                .erase(set, dst_start, dst_start + self.sector_size)?;
+            self.partition()
+                .erase(set, dst_start, dst_start + self.sector_size())?;
         }
         let mut buf = [0u8; CHUNK];
         let mut done = 0;
-        while done < self.sector_size {
+        while done < self.sector_size() {
             let b = buf
                 .get_mut(..chunk as usize)
                 .ok_or(TrailerError::OutOfRange)?;
-            self.partition.read(set, src_start + done, b)?;
+            self.partition().read(set, src_start + done, b)?;
             for (from_end, value) in patches {
                 let at = room
                     .checked_sub(*from_end)
@@ -570,12 +636,12 @@ impl PartitionTrailer {
                 }
             }
             if b.iter().any(|x| *x != self.erased()) {
-                self.partition.write(set, dst_start + done, b)?;
+                self.partition().write(set, dst_start + done, b)?;
             }
             done += chunk;
         }
-        self.partition
-            .erase(set, src_start, src_start + self.sector_size)?;
+        self.partition()
+            .erase(set, src_start, src_start + self.sector_size())?;
         Ok(())
     }
 
@@ -618,7 +684,7 @@ impl PartitionTrailer {
         }
         if !self.two_copies() {
             let (start, room) = self.last_sector()?;
-            let sectors = self.partition.size / self.sector_size.max(1);
+            let sectors = self.partition().size / self.sector_size().max(1);
             let used = room.min(TRAILER_FLAGS_FROM_END + sectors / 2 + 1);
             let end = start + room;
             let mut buf = [0u8; 64];
@@ -627,7 +693,7 @@ impl PartitionTrailer {
             while at < end && blank {
                 let n = (end - at).min(buf.len() as u32);
                 let b = buf.get_mut(..n as usize).ok_or(TrailerError::OutOfRange)?;
-                self.partition.read(set, at, b)?;
+                self.partition().read(set, at, b)?;
                 blank = b.iter().all(|x| *x == self.erased());
                 at += n;
             }
@@ -646,16 +712,16 @@ impl PartitionTrailer {
         start: u32,
     ) -> Result<(), TrailerError> {
         let end = self.end_offset();
-        let psize = self.partition.size;
-        if start + self.sector_size != psize {
+        let psize = self.partition().size;
+        if start + self.sector_size() != psize {
             return Err(TrailerError::UnsupportedGeometry);
         }
         let mut keep = [0u8; 2 * MAX_WRITE_SIZE as usize];
         let skip = keep
             .get_mut(..(psize - end) as usize)
             .ok_or(TrailerError::UnsupportedGeometry)?;
-        self.partition.read(set, end, skip)?;
-        self.partition.erase(set, start, psize)?;
+        self.partition().read(set, end, skip)?;
+        self.partition().erase(set, start, psize)?;
         if skip.iter().any(|x| *x != self.erased()) {
             let skip: &[u8] = skip;
             self.patch_in_place(set, end, skip)?;
@@ -777,7 +843,8 @@ impl PartitionTrailer {
         self.invalidate(set)?;
         if !self.two_copies() {
             let start = self.sector_start(0)?;
-            self.partition.erase(set, start, start + self.sector_size)?;
+            self.partition()
+                .erase(set, start, start + self.sector_size())?;
             return Ok(());
         }
         // Write-once: the live copy goes last, so that a cut in between
@@ -785,7 +852,8 @@ impl PartitionTrailer {
         let live = self.select(set)?;
         for sel in [1 - live, live] {
             let start = self.sector_start(sel)?;
-            self.partition.erase(set, start, start + self.sector_size)?;
+            self.partition()
+                .erase(set, start, start + self.sector_size())?;
         }
         Ok(())
     }

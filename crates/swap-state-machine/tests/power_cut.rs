@@ -514,7 +514,7 @@ fn assert_no_plaintext(r: &mut Rig, im: &Images, when: &str) {
         }
     }
     // Straight from the cells: the power may be off after a cut.
-    let l = *r.bl.layout();
+    let l = r.bl.layout();
     let f = r.bl.flash();
     let cells = |p: Partition| match p.device {
         Device::Internal => &f.internal.contents()[p.offset as usize..][..p.size as usize],

@@ -266,7 +266,7 @@ fn encrypt_secret_area_moves_the_trailers() {
     assert_eq!((d.action, d.image.version), (BootAction::Installed, 739));
     assert_eq!(d.boot_state, Some(PartitionState::Testing));
     assert_eq!(read(&mut b, PS - 49, 5), [0x10, b'B', b'O', b'O', b'T']);
-    let l = *b.layout();
+    let l = b.layout();
     assert_eq!(
         app::partition_state(b.flash_mut(), &l, cfg.trailer, PartitionId::Boot).unwrap(),
         Some(PartitionState::Testing)
