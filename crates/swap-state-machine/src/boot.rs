@@ -253,6 +253,7 @@ impl<S: FlashSet, V: ImageVerifier, P: Setup> Bootloader<S, V, P> {
         }
     }
 
+    #[inline(always)]
     fn decision(
         &mut self,
         image: VerifiedImage,
@@ -310,6 +311,7 @@ impl<S: FlashSet, V: ImageVerifier, P: Setup> Bootloader<S, V, P> {
         Ok(r)
     }
 
+    #[inline(always)]
     fn verify_boot(&mut self) -> Result<Result<VerifiedImage, VerifyError>, BootError> {
         self.verify_part(PartitionId::Boot)
     }
@@ -523,6 +525,7 @@ impl<S: FlashSet, V: ImageVerifier, P: Setup> Bootloader<S, V, P> {
         self.layout().sector_size
     }
 
+    #[inline(always)]
     pub(crate) fn erase_sector(&mut self, part: PartitionId, sector: u32) -> Result<(), BootError> {
         let s = self.sector_size();
         let start = sector.checked_mul(s).ok_or(TrailerError::OutOfRange)?;
