@@ -39,7 +39,7 @@ use crate::error::VerifyError;
 use crate::hash::{Digest, ImageHasher};
 use crate::hybrid::HybridError;
 use crate::keystore::{KeySlot, Keystore};
-use crate::signature::{is_supported, verify_signature, VerifyPolicy};
+use crate::signature::{is_supported, verify_signature, VerifyPolicy, SEVERAL_ALGORITHMS};
 use crate::source::ImageSource;
 
 /// Bytes of payload read from the source per step while hashing: 1 KiB of
@@ -288,6 +288,11 @@ pub fn verify_parsed<S: ImageSource + ?Sized>(
         &opts.policy,
     )?;
     let mut image = verified(digest, Some(slot.slot_id));
+    // A single-algorithm build never has a `secondary` (see
+    // `secondary_key`) and links no second check.
+    if !SEVERAL_ALGORITHMS {
+        return Ok(image);
+    }
     if let Some(sec) = secondary {
         verify_signature(
             sec.auth,
@@ -341,7 +346,9 @@ fn secondary_key<'k, 'h>(
     if sec_auth == primary {
         return Err(hybrid(HybridError::SameAlgorithm));
     }
-    if !is_supported(sec_auth) {
+    // With one algorithm enabled, the primary one (supported, checked
+    // before), a different secondary is never supported.
+    if !SEVERAL_ALGORITHMS || !is_supported(sec_auth) {
         return Err(hybrid(HybridError::Unsupported(sec_auth.code())));
     }
     let hint = header

@@ -51,7 +51,7 @@ impl<'a> KeySlot<'a> {
     /// The key bytes that the hint covers and the verifier decodes: the
     /// stored bytes, with an RSA key cut to its DER length.
     pub fn key_bytes(&self) -> &'a [u8] {
-        if is_rsa(self.key_type) {
+        if RSA_KEYS && is_rsa(self.key_type) {
             der_trim(self.pubkey).unwrap_or(self.pubkey)
         } else {
             self.pubkey
@@ -124,6 +124,16 @@ fn read_u32_le(bytes: &[u8], at: usize) -> Option<u32> {
     let b: [u8; 4] = bytes.get(at..at.checked_add(4)?)?.try_into().ok()?;
     Some(u32::from_le_bytes(b))
 }
+
+/// Whether this build verifies RSA signatures. Without it an RSA key is
+/// taken as stored (its DER length is not read): no image could be
+/// verified with it anyway, and the DER walk is not linked.
+const RSA_KEYS: bool = cfg!(any(
+    feature = "rsa2048",
+    feature = "rsa3072",
+    feature = "rsa4096",
+    feature = "rsapss"
+));
 
 fn is_rsa(t: AuthType) -> bool {
     rsa_bits(t).is_some()

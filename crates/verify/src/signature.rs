@@ -51,9 +51,43 @@ impl VerifyPolicy {
     }
 }
 
+/// Whether this build verifies signatures of more than one auth type: only
+/// then can an image carry a second signature that it can check (hybrid
+/// images, [`crate::hybrid`]). A single-algorithm build links none of the
+/// second check.
+// Evaluated at compile time: an index out of range is a build error.
+#[allow(clippy::indexing_slicing)]
+pub(crate) const SEVERAL_ALGORITHMS: bool = {
+    let all = [
+        AuthType::Ed25519,
+        AuthType::Ed448,
+        AuthType::Ecc256,
+        AuthType::Ecc384,
+        AuthType::Ecc521,
+        AuthType::Rsa2048,
+        AuthType::Rsa3072,
+        AuthType::Rsa4096,
+        AuthType::RsaPss2048,
+        AuthType::RsaPss3072,
+        AuthType::RsaPss4096,
+        AuthType::Lms,
+        AuthType::Xmss,
+        AuthType::MlDsa,
+    ];
+    let mut n = 0;
+    let mut i = 0;
+    while i < all.len() {
+        if is_supported(all[i]) {
+            n += 1;
+        }
+        i += 1;
+    }
+    n > 1
+};
+
 /// Whether this build can verify signatures of this auth type.
 /// ([`AuthType::None`] has no signature and counts as unsupported here.)
-pub fn is_supported(auth: AuthType) -> bool {
+pub const fn is_supported(auth: AuthType) -> bool {
     let pss = cfg!(feature = "rsapss");
     match auth {
         AuthType::Ed25519 => cfg!(feature = "ed25519"),
@@ -88,6 +122,9 @@ pub fn is_supported(auth: AuthType) -> bool {
 /// [`VerifyError::BadTlvLength`] when `digest` is not `hash`'s length,
 /// [`VerifyError::BadPublicKey`] when the key cannot be decoded or does not
 /// have the algorithm's size, [`VerifyError::BadSignature`] otherwise.
+// Never inlined: in a bootloader it has one caller, and LTO inlining it
+// (the whole signature backend) there costs 0.1 to 0.2 KB.
+#[inline(never)]
 pub fn verify_signature(
     auth: AuthType,
     pubkey: &[u8],
