@@ -16,23 +16,7 @@ use wolfboot_image_format::{
     wire::tlv, AuthType, BuildError, HeaderBuilder, Image, ImageHeader, ImageType,
 };
 
-const AUTHS: [AuthType; 15] = [
-    AuthType::None,
-    AuthType::Ed25519,
-    AuthType::Ed448,
-    AuthType::Ecc256,
-    AuthType::Ecc384,
-    AuthType::Ecc521,
-    AuthType::Rsa2048,
-    AuthType::Rsa3072,
-    AuthType::Rsa4096,
-    AuthType::RsaPss2048,
-    AuthType::RsaPss3072,
-    AuthType::RsaPss4096,
-    AuthType::Lms,
-    AuthType::Xmss,
-    AuthType::MlDsa,
-];
+const AUTHS: [AuthType; 15] = AuthType::ALL;
 
 /// Base version, patch length, inverse offset and length, base hash.
 type Delta = (u32, u32, u32, u32, Option<Vec<u8>>);

@@ -18,22 +18,15 @@ mod firmware {
     };
     use wolfboot_board_mps2_an385::verifier::KeystoreVerifier;
     use wolfboot_mcu_boot::report;
-    use wolfboot_swap_state_machine::{
-        BootConfig, BootError, Bootloader, BuildSetup, FixedSetup, PartitionSet,
-    };
+    use wolfboot_swap_state_machine::{BootError, Bootloader, FixedSetup};
 
-    /// Layout and options, as constants folded into the code.
-    struct BoardSetup;
-
-    impl BuildSetup for BoardSetup {
-        const LAYOUT: PartitionSet = DEVICE.layout;
-        const CONFIG: BootConfig = BootConfig {
-            trailer: DEVICE.trailer,
-            header_size: IMAGE_HEADER_SIZE,
-            encryption: DEVICE.encryption,
-            ..BootConfig::DEFAULT
-        };
-    }
+    wolfboot_swap_state_machine::build_setup!(
+        /// Layout and options, as constants folded into the code.
+        BoardSetup {
+            layout: DEVICE.layout,
+            config: DEVICE.boot_config().with_header_size(IMAGE_HEADER_SIZE),
+        }
+    );
 
     #[allow(dead_code)]
     mod keys {

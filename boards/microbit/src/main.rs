@@ -17,19 +17,15 @@ mod firmware {
         DEVICE,
     };
     use wolfboot_mcu_boot::{console::Console, nrf_uart::NrfUart, Target};
-    use wolfboot_swap_state_machine::{BootConfig, BuildSetup, FixedSetup, PartitionSet};
+    use wolfboot_swap_state_machine::FixedSetup;
 
-    /// Layout and options, as constants folded into the code.
-    struct BoardSetup;
-
-    impl BuildSetup for BoardSetup {
-        const LAYOUT: PartitionSet = DEVICE.layout;
-        const CONFIG: BootConfig = BootConfig {
-            trailer: DEVICE.trailer,
-            header_size: IMAGE_HEADER_SIZE,
-            ..BootConfig::DEFAULT
-        };
-    }
+    wolfboot_swap_state_machine::build_setup!(
+        /// Layout and options, as constants folded into the code.
+        BoardSetup {
+            layout: DEVICE.layout,
+            config: DEVICE.boot_config().with_header_size(IMAGE_HEADER_SIZE),
+        }
+    );
 
     #[allow(dead_code)]
     mod keys {

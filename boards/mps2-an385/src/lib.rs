@@ -108,17 +108,13 @@ pub const DEVICE: wolfboot_swap_state_machine::DeviceConfig =
 /// with this build's `IMAGE_HEADER_SIZE`. The bootloader runs with
 /// [`FixedSetup`](wolfboot_swap_state_machine::FixedSetup) of it, so that
 /// partition offsets and trailer positions fold into the code.
-#[derive(Debug, Clone, Copy)]
-pub struct BoardSetup;
-
-impl wolfboot_swap_state_machine::BuildSetup for BoardSetup {
-    const LAYOUT: wolfboot_swap_state_machine::PartitionSet = DEVICE.layout;
-    const CONFIG: wolfboot_swap_state_machine::BootConfig =
-        wolfboot_swap_state_machine::BootConfig {
-            header_size: layout::IMAGE_HEADER_SIZE,
-            ..DEVICE.boot_config()
-        };
-}
+wolfboot_swap_state_machine::build_setup!(
+    #[derive(Debug, Clone, Copy)]
+    pub BoardSetup {
+        layout: DEVICE.layout,
+        config: DEVICE.boot_config().with_header_size(layout::IMAGE_HEADER_SIZE),
+    }
+);
 
 /// The bootloader of this board, over the board flash.
 #[cfg(all(target_arch = "arm", target_os = "none"))]

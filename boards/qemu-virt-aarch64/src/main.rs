@@ -20,21 +20,19 @@ mod firmware {
         TRAILER,
     };
     use wolfboot_mcu_boot::report;
-    use wolfboot_swap_state_machine::{
-        BootConfig, BootError, Bootloader, BuildSetup, FixedSetup, PartitionSet,
-    };
+    use wolfboot_swap_state_machine::{BootConfig, BootError, Bootloader, FixedSetup};
 
-    /// Layout and options, as constants folded into the code.
-    struct BoardSetup;
-
-    impl BuildSetup for BoardSetup {
-        const LAYOUT: PartitionSet = PARTITIONS;
-        const CONFIG: BootConfig = BootConfig {
-            trailer: TRAILER,
-            header_size: IMAGE_HEADER_SIZE,
-            ..BootConfig::DEFAULT
-        };
-    }
+    wolfboot_swap_state_machine::build_setup!(
+        /// Layout and options, as constants folded into the code.
+        BoardSetup {
+            layout: PARTITIONS,
+            config: BootConfig {
+                trailer: TRAILER,
+                ..BootConfig::DEFAULT
+            }
+            .with_header_size(IMAGE_HEADER_SIZE),
+        }
+    );
 
     #[allow(dead_code)]
     mod keys {

@@ -126,6 +126,25 @@ pub enum AuthType {
 }
 
 impl AuthType {
+    /// Every auth type, unsigned first.
+    pub const ALL: [AuthType; 15] = [
+        Self::None,
+        Self::Ed25519,
+        Self::Ed448,
+        Self::Ecc256,
+        Self::Ecc384,
+        Self::Ecc521,
+        Self::Rsa2048,
+        Self::Rsa3072,
+        Self::Rsa4096,
+        Self::RsaPss2048,
+        Self::RsaPss3072,
+        Self::RsaPss4096,
+        Self::Lms,
+        Self::Xmss,
+        Self::MlDsa,
+    ];
+
     /// The wire code (high byte of the image type).
     pub const fn code(self) -> u8 {
         match self {
@@ -338,4 +357,25 @@ pub struct DeltaInfo<'a> {
     pub inverse_len: u32,
     /// Digest of the base image, when the signer added it.
     pub base_hash: Option<&'a [u8]>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_auth_type_is_listed_once() {
+        for code in 0..=u8::MAX {
+            if let Some(a) = AuthType::from_code(code) {
+                assert_eq!(
+                    AuthType::ALL.iter().filter(|x| **x == a).count(),
+                    1,
+                    "{a:?}"
+                );
+            }
+        }
+        for a in AuthType::ALL {
+            assert_eq!(AuthType::from_code(a.code()), Some(a));
+        }
+    }
 }

@@ -12,7 +12,7 @@
 macro_rules! plain_bootloader {
     (board: $board:ident, console: $console:expr, banner: $banner:expr $(,)?) => {
         use cortex_m_rt::{entry, exception, ExceptionFrame};
-        use wolfboot_swap_state_machine::{BootConfig, BuildSetup, FixedSetup, PartitionSet};
+        use wolfboot_swap_state_machine::{BootConfig, FixedSetup};
         use $board::{
             layout::{self, IMAGE_HEADER_SIZE, PARTITIONS},
             take_flash,
@@ -26,17 +26,17 @@ macro_rules! plain_bootloader {
             include!(concat!(env!("OUT_DIR"), "/keystore.rs"));
         }
 
-        /// Layout and options, as constants folded into the code.
-        struct BoardSetup;
-
-        impl BuildSetup for BoardSetup {
-            const LAYOUT: PartitionSet = PARTITIONS;
-            const CONFIG: BootConfig = BootConfig {
-                trailer: TRAILER,
-                header_size: IMAGE_HEADER_SIZE,
-                ..BootConfig::DEFAULT
-            };
-        }
+        wolfboot_swap_state_machine::build_setup!(
+            /// Layout and options, as constants folded into the code.
+            BoardSetup {
+                layout: PARTITIONS,
+                config: BootConfig {
+                    trailer: TRAILER,
+                    ..BootConfig::DEFAULT
+                }
+                .with_header_size(IMAGE_HEADER_SIZE),
+            }
+        );
 
         #[entry]
         fn main() -> ! {

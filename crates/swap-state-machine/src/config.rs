@@ -42,6 +42,14 @@ impl BootConfig {
     };
 }
 
+impl BootConfig {
+    /// This configuration with `IMAGE_HEADER_SIZE` = `header_size`.
+    pub const fn with_header_size(mut self, header_size: u32) -> Self {
+        self.header_size = header_size;
+        self
+    }
+}
+
 impl Default for BootConfig {
     fn default() -> Self {
         Self::DEFAULT

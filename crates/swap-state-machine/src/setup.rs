@@ -67,6 +67,37 @@ pub trait BuildSetup {
     const CONFIG: BootConfig;
 }
 
+/// Declare a type and its [`BuildSetup`] from two constant expressions:
+///
+/// ```
+/// # use wolfboot_swap_state_machine::{build_setup, BootConfig, Device, Partition, PartitionSet};
+/// const PARTITIONS: PartitionSet = PartitionSet {
+///     boot: Partition::new(Device::Internal, 0, 0x8000),
+///     update: Partition::new(Device::Internal, 0x8000, 0x8000),
+///     swap: Partition::new(Device::Internal, 0x1_0000, 0x1000),
+///     sector_size: 0x1000,
+/// };
+/// build_setup!(
+///     /// This board's layout and options.
+///     BoardSetup {
+///         layout: PARTITIONS,
+///         config: BootConfig::DEFAULT.with_header_size(256),
+///     }
+/// );
+/// ```
+#[macro_export]
+macro_rules! build_setup {
+    ($(#[$attr:meta])* $vis:vis $name:ident { layout: $layout:expr, config: $config:expr $(,)? }) => {
+        $(#[$attr])*
+        $vis struct $name;
+
+        impl $crate::BuildSetup for $name {
+            const LAYOUT: $crate::PartitionSet = $layout;
+            const CONFIG: $crate::BootConfig = $config;
+        }
+    };
+}
+
 /// The [`Setup`] of a [`BuildSetup`]: no data, every value a constant.
 pub struct FixedSetup<T>(PhantomData<T>);
 

@@ -58,26 +58,10 @@ impl VerifyPolicy {
 // Evaluated at compile time: an index out of range is a build error.
 #[allow(clippy::indexing_slicing)]
 pub(crate) const SEVERAL_ALGORITHMS: bool = {
-    let all = [
-        AuthType::Ed25519,
-        AuthType::Ed448,
-        AuthType::Ecc256,
-        AuthType::Ecc384,
-        AuthType::Ecc521,
-        AuthType::Rsa2048,
-        AuthType::Rsa3072,
-        AuthType::Rsa4096,
-        AuthType::RsaPss2048,
-        AuthType::RsaPss3072,
-        AuthType::RsaPss4096,
-        AuthType::Lms,
-        AuthType::Xmss,
-        AuthType::MlDsa,
-    ];
     let mut n = 0;
     let mut i = 0;
-    while i < all.len() {
-        if is_supported(all[i]) {
+    while i < AuthType::ALL.len() {
+        if is_supported(AuthType::ALL[i]) {
             n += 1;
         }
         i += 1;
