@@ -276,25 +276,7 @@ impl AuthType {
     /// The auth type named as wolfBoot's `sign`/`keygen` flags spell it
     /// (`ecc256`, `ed25519`, `rsa2048`, …; the inverse of [`AuthType::name`]).
     pub fn from_name(name: &str) -> Option<Self> {
-        [
-            Self::None,
-            Self::Ed25519,
-            Self::Ed448,
-            Self::Ecc256,
-            Self::Ecc384,
-            Self::Ecc521,
-            Self::Rsa2048,
-            Self::Rsa3072,
-            Self::Rsa4096,
-            Self::RsaPss2048,
-            Self::RsaPss3072,
-            Self::RsaPss4096,
-            Self::Lms,
-            Self::Xmss,
-            Self::MlDsa,
-        ]
-        .into_iter()
-        .find(|a| a.name() == name)
+        Self::ALL.into_iter().find(|a| a.name() == name)
     }
 }
 
