@@ -104,11 +104,11 @@ pub const ENCRYPTION: Option<wolfboot_swap_state_machine::EncryptAlgorithm> =
 pub const DEVICE: wolfboot_swap_state_machine::DeviceConfig =
     wolfboot_swap_state_machine::DeviceConfig::new(layout::PARTITIONS).with_encryption(ENCRYPTION);
 
-/// The bootloader's layout and options as build-time constants: [`DEVICE`]
-/// with this build's `IMAGE_HEADER_SIZE`. The bootloader runs with
-/// [`FixedSetup`](wolfboot_swap_state_machine::FixedSetup) of it, so that
-/// partition offsets and trailer positions fold into the code.
 wolfboot_swap_state_machine::build_setup!(
+    /// The bootloader's layout and options as build-time constants: [`DEVICE`]
+    /// with this build's `IMAGE_HEADER_SIZE`. The bootloader runs with
+    /// [`FixedSetup`](wolfboot_swap_state_machine::FixedSetup) of it, so that
+    /// partition offsets and trailer positions fold into the code.
     #[derive(Debug, Clone, Copy)]
     pub BoardSetup {
         layout: DEVICE.layout,
