@@ -26,11 +26,9 @@ mod firmware {
         /// Layout and options, as constants folded into the code.
         BoardSetup {
             layout: PARTITIONS,
-            config: BootConfig {
-                trailer: TRAILER,
-                ..BootConfig::DEFAULT
-            }
-            .with_header_size(IMAGE_HEADER_SIZE),
+            config: BootConfig::DEFAULT
+                .with_trailer(TRAILER)
+                .with_header_size(IMAGE_HEADER_SIZE),
         }
     );
 

@@ -30,11 +30,9 @@ macro_rules! plain_bootloader {
             /// Layout and options, as constants folded into the code.
             BoardSetup {
                 layout: PARTITIONS,
-                config: BootConfig {
-                    trailer: TRAILER,
-                    ..BootConfig::DEFAULT
-                }
-                .with_header_size(IMAGE_HEADER_SIZE),
+                config: BootConfig::DEFAULT
+                    .with_trailer(TRAILER)
+                    .with_header_size(IMAGE_HEADER_SIZE),
             }
         );
 

@@ -43,6 +43,12 @@ impl BootConfig {
 }
 
 impl BootConfig {
+    /// This configuration with trailer options `trailer`.
+    pub const fn with_trailer(mut self, trailer: TrailerConfig) -> Self {
+        self.trailer = trailer;
+        self
+    }
+
     /// This configuration with `IMAGE_HEADER_SIZE` = `header_size`.
     pub const fn with_header_size(mut self, header_size: u32) -> Self {
         self.header_size = header_size;

@@ -50,11 +50,7 @@ impl Setup for RuntimeSetup {
 
     #[inline(always)]
     fn trailer(&self, id: PartitionId) -> TrailerPlace {
-        TrailerPlace::new(
-            self.layout.get(id),
-            self.layout.sector_size,
-            self.config.trailer,
-        )
+        TrailerPlace::of(&self.layout, id, self.config.trailer)
     }
 }
 

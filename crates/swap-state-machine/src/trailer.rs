@@ -311,6 +311,11 @@ impl TrailerPlace {
             config: config.on_device(partition.device),
         }
     }
+
+    /// The trailer of `id` (BOOT or UPDATE) in `layout`.
+    pub fn of(layout: &PartitionSet, id: PartitionId, config: TrailerConfig) -> Self {
+        Self::new(layout.get(id), layout.sector_size, config)
+    }
 }
 
 impl TrailerGeometry for TrailerPlace {
@@ -346,7 +351,9 @@ impl PartitionTrailer {
 
     /// Trailer of `id` (BOOT or UPDATE) in `layout`.
     pub fn of(layout: &PartitionSet, id: PartitionId, config: TrailerConfig) -> Self {
-        Self::new(layout.get(id), layout.sector_size, config)
+        PartitionTrailer {
+            geometry: TrailerPlace::of(layout, id, config),
+        }
     }
 }
 
