@@ -499,29 +499,54 @@ pub fn budgets() -> Result<Vec<(String, String, u64)>, String> {
     Ok(out)
 }
 
-/// The budget of `label` on `board`, if one is committed.
-fn budget_of(budgets: &[(String, String, u64)], board: &Board, label: &str) -> Option<u64> {
+/// Which bootloader a budget holds: the quiet one a product ships
+/// (feature `quiet`, the `size` table; section `[BOARD]`), or the one the
+/// power-cut tests run, with console and test harness (section
+/// `["BOARD harness"]`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Build {
+    /// `--features …,quiet`.
+    Quiet,
+    /// Console and test harness.
+    Harness,
+}
+
+impl Build {
+    /// The budget file's section of `board` for this build.
+    fn section(self, board: &Board) -> String {
+        match self {
+            Build::Quiet => board.name.to_string(),
+            Build::Harness => format!("{} harness", board.name),
+        }
+    }
+}
+
+/// The budget of `label` in `section`, if one is committed.
+fn budget_of(budgets: &[(String, String, u64)], section: &str, label: &str) -> Option<u64> {
     budgets
         .iter()
-        .find(|(b, l, _)| b == board.name && l == label)
+        .find(|(b, l, _)| b == section && l == label)
         .map(|(_, _, v)| *v)
 }
 
 /// Compare measured `.text` sizes (label, bytes) with the budgets of
-/// `board`: print the table, fail if a build exceeds its budget or has none.
-pub fn check_budgets(board: &Board, measured: &[(String, u64)]) -> Result<(), String> {
+/// `board`'s `build`: print the table, fail if a build exceeds its budget
+/// or has none.
+pub fn check_budgets(
+    board: &Board,
+    build: Build,
+    measured: &[(String, u64)],
+) -> Result<(), String> {
     let budgets = budgets()?;
-    println!(
-        "\n{} size budgets (boards/mps2-an385/size-budget.toml)",
-        board.name
-    );
+    let section = build.section(board);
+    println!("\n{section} size budgets (boards/mps2-an385/size-budget.toml)");
     println!(
         "{:<14} {:>8} {:>8} {:>7}",
         "signature", "text", "budget", "margin"
     );
     let mut over = Vec::new();
     for (label, text) in measured {
-        match budget_of(&budgets, board, label) {
+        match budget_of(&budgets, &section, label) {
             Some(b) => {
                 let margin = b as i64 - *text as i64;
                 println!(
@@ -546,14 +571,14 @@ pub fn check_budgets(board: &Board, measured: &[(String, u64)]) -> Result<(), St
         Ok(())
     } else {
         Err(format!(
-            "{} bootloader size budget exceeded: {}",
-            board.name,
+            "{section} bootloader size budget exceeded: {}",
             over.join(", ")
         ))
     }
 }
 
-/// `cargo xtask size --board mps2-an385|mps2-an386`: the bootloader per
+/// `cargo xtask size --board mps2-an385|mps2-an386`: the bootloader a
+/// product ships (feature `quiet`: no console, no test harness) per
 /// algorithm (SHA-256), then ECC256 with each update cipher and with delta
 /// updates; then the comparison with the committed budgets (fails when a
 /// build exceeds its budget).
@@ -580,7 +605,7 @@ pub fn size(board: &Board, sign_cli: &Path) -> Result<(), String> {
                 &tc,
                 board,
                 &board_dir(),
-                Some(&format!("{sign},sha256{extra}")),
+                Some(&format!("{sign},sha256{extra},quiet")),
                 Some(&keystore),
             )
             .env(
@@ -597,7 +622,7 @@ pub fn size(board: &Board, sign_cli: &Path) -> Result<(), String> {
         rows.push((label, nums));
     }
     println!(
-        "\n{} bootloader size (SHA-256, opt-level z, LTO, panic immediate-abort)",
+        "\n{} bootloader size (quiet: no console, no test harness; SHA-256, opt-level z, LTO, panic immediate-abort)",
         board.name
     );
     println!(
@@ -612,11 +637,13 @@ pub fn size(board: &Board, sign_cli: &Path) -> Result<(), String> {
         .iter()
         .map(|(l, n)| (l.clone(), n.first().copied().unwrap_or(u64::MAX)))
         .collect();
-    check_budgets(board, &measured)
+    check_budgets(board, Build::Quiet, &measured)
 }
 
 /// One QEMU end-to-end run of `harness/e2e.py` on `board`, then the size
-/// budget check of the bootloader it built (label as in the `size` table).
+/// budget check of the bootloader it built (label as in the `size` table;
+/// the `harness` budgets) and, with `--quiet`, of the quiet bootloader it
+/// built and booted too (the `size` table's budgets).
 fn e2e(board: &Board, sign_cli: &Path, args: &[&str]) -> Result<(), String> {
     let script = root().join(BOARD).join("harness/e2e.py");
     let mut c = Command::new("python3");
@@ -674,7 +701,14 @@ fn e2e(board: &Board, sign_cli: &Path, args: &[&str]) -> Result<(), String> {
         .join(work)
         .join("bootloader.elf");
     let nums = firmware::bootloader_size(&elf, &format!("{} {label}", board.name))?;
-    check_budgets(board, &[(label, nums.first().copied().unwrap_or(u64::MAX))])
+    let text = |n: Vec<u64>| n.first().copied().unwrap_or(u64::MAX);
+    check_budgets(board, Build::Harness, &[(label.clone(), text(nums))])?;
+    if args.contains(&"--quiet") {
+        let elf = elf.with_file_name("quiet-bootloader.elf");
+        let nums = firmware::bootloader_size(&elf, &format!("{} {label} quiet", board.name))?;
+        check_budgets(board, Build::Quiet, &[(label, text(nums))])?;
+    }
+    Ok(())
 }
 
 /// The MPS2 boards' part of `cargo xtask test`: host unit tests, then the
@@ -692,7 +726,7 @@ pub fn test(sign_cli: &Path, quick: bool) -> Result<(), String> {
     // The chip's ECDSA P-256 verdicts against the host's: RustCrypto's
     // `p256` with 32-bit words here, P256-Cortex-M4 on mps2-an386 below.
     ecdsa_check(&AN385, sign_cli)?;
-    e2e(&AN385, sign_cli, &["--sign", "ecc256"])?;
+    e2e(&AN385, sign_cli, &["--sign", "ecc256", "--quiet"])?;
     if !quick {
         e2e(
             &AN385,
@@ -736,12 +770,23 @@ pub fn test(sign_cli: &Path, quick: bool) -> Result<(), String> {
     // sweeps every point, the M4 build adds its own crypto codegen.
     toolchain(&AN386)?;
     ecdsa_check(&AN386, sign_cli)?;
-    e2e(&AN386, sign_cli, &["--sign", "ecc256", "--cut-stride", "5"])?;
+    e2e(
+        &AN386,
+        sign_cli,
+        &["--sign", "ecc256", "--cut-stride", "5", "--quiet"],
+    )?;
     if !quick {
         e2e(
             &AN386,
             sign_cli,
-            &["--sign", "ed25519", "--tear", "--cut-stride", "5"],
+            &[
+                "--sign",
+                "ed25519",
+                "--tear",
+                "--cut-stride",
+                "5",
+                "--quiet",
+            ],
         )?;
     }
     Ok(())

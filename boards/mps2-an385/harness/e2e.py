@@ -38,6 +38,14 @@ for byte, and the inverse patch must restore the old one byte for byte on
 rollback. Step 7 checks that a tampered diff and a diff for another base are
 refused, and cuts power at every K-th operation of a delta rollback.
 
+With --quiet the bootloader is also built with the `quiet` feature (what a
+product ships and `cargo xtask size` measures: no UART messages, no test
+harness) and step 8 boots it under QEMU with the flash placed by QEMU's
+loader and no control block: it must print nothing itself and boot v1,
+install a triggered v2, fall back to a valid UPDATE when BOOT is tampered,
+and refuse a tampered, untrusted or older update and a BOOT with nothing
+valid to fall back to.
+
 With --board mps2-an386 the same crates are built for thumbv7em-none-eabi
 and run on QEMU's Cortex-M4 twin of the board (same memory map and UART).
 
@@ -48,7 +56,7 @@ L1-H10-W8).
 
 Usage: harness/e2e.py [--board mps2-an385|mps2-an386] [--sign ecc256|ed25519|ml-dsa-65|...]
                       [--cut-stride K] [--tear] [--encrypt chacha|aes128|aes256]
-                      [--delta] [--no-build]
+                      [--delta] [--quiet] [--no-build]
 Exit status 0 when every check passed; prints 'N passed, N failed'.
 """
 import argparse
@@ -137,8 +145,8 @@ def run(cmd, **kw):
 
 
 class Rig:
-    def __init__(self, work, sign, encrypt=None, delta=False, board="mps2-an385"):
-        self.work, self.sign = work, sign
+    def __init__(self, work, sign, encrypt=None, delta=False, board="mps2-an385", quiet=False):
+        self.work, self.sign, self.quiet = work, sign, quiet
         self.encrypt, self.delta = encrypt, delta
         self.diffs = {}
         self.target, self.machine, self.cpu = BOARDS[board]
@@ -168,9 +176,16 @@ class Rig:
         built = self.bootloader
         self.bootloader = os.path.join(self.work, "bootloader.elf")
         shutil.copy(built, self.bootloader)
+        if self.quiet:  # the shipped build, same keystore (step 8)
+            run([CARGO, "fw"] + manifest(BOARD) + features[:-1] + [features[-1] + ",quiet"],
+                cwd=BOARD, env=env)
+            shutil.copy(built, self.quiet_bootloader())
         run([CARGO, "fw"] + manifest(APP) + features, cwd=APP, env=env)  # same keystore and algorithms
         app_elf = os.path.join(APP, "target", self.target, "release/mps2-an385-app")
         run(["llvm-objcopy", "-O", "binary", app_elf, os.path.join(self.work, "app.bin")])
+
+    def quiet_bootloader(self):
+        return os.path.join(self.work, "quiet-bootloader.elf")
 
     def features(self):
         f = [self.sign, "sha256"]
@@ -293,6 +308,35 @@ class Rig:
             return None, (e.stdout or b"").decode(errors="replace")
 
 
+def quiet_boot(rig, flash, timeout=60):
+    """One QEMU run of the quiet bootloader on `flash` (placed by QEMU's loader; no
+    control block, no flash file): (exit status or None when it never ends, output)."""
+    open(os.path.join(rig.work, "quiet-flash.bin"), "wb").write(flash)
+    cmd = ["qemu-system-arm", "-machine", rig.machine, "-cpu", rig.cpu, "-nographic",
+           "-semihosting-config", "enable=on,target=native", "-kernel", rig.quiet_bootloader(),
+           "-device", f"loader,file=quiet-flash.bin,addr={FLASH_BASE:#x},force-raw=on"]
+    try:
+        p = subprocess.run(cmd, cwd=rig.work, capture_output=True, timeout=timeout)
+        return p.returncode, p.stdout.decode(errors="replace").replace("\r", "")
+    except subprocess.TimeoutExpired as e:
+        return None, (e.stdout or b"").decode(errors="replace").replace("\r", "")
+
+
+def flash_with(boot=None, update=None, trigger=False):
+    """A flash image: `boot` in BOOT, `update` in UPDATE, UPDATE marked UPDATING
+    (plain-text builds: magic and state at the very end of UPDATE) if `trigger`."""
+    f = bytearray(b"\xff" * FLASH_SIZE)
+    if boot:
+        f[BOOT_OFF:BOOT_OFF + len(boot)] = boot
+    if update:
+        f[UPDATE_OFF:UPDATE_OFF + len(update)] = update
+    if trigger:
+        end = UPDATE_OFF + PARTITION_SIZE
+        f[end - 4:end] = b"BOOT"
+        f[end - 5] = 0x70
+    return bytes(f)
+
+
 def tlv_value(image, tag):
     """Offset of the value of header field `tag` (wolfBoot TLVs after magic and size;
     0xFF bytes are padding)."""
@@ -343,6 +387,8 @@ def main():
     ap.add_argument("--tear", action="store_true", help="torn operations at the cut")
     ap.add_argument("--encrypt", choices=sorted(CIPHERS), help="encrypted updates with this cipher")
     ap.add_argument("--delta", action="store_true", help="delta updates (diff images)")
+    ap.add_argument("--quiet", action="store_true",
+                    help="also build the quiet bootloader and boot it (step 8; no --encrypt/--delta)")
     ap.add_argument("--no-build", action="store_true")
     args = ap.parse_args()
     if args.delta:
@@ -351,7 +397,10 @@ def main():
         HEADER_SIZE = max(HEADER_SIZE, PQ[args.sign][0])
         os.environ.update(PQ[args.sign][1])  # for every sign-cli run
     name = ("e2e-" if args.board == "mps2-an385" else f"e2e-{args.board}-") + args.sign + (f"-{args.encrypt}" if args.encrypt else "") + ("-delta" if args.delta else "")
-    rig = Rig(os.path.join(BOARD, "target", name), args.sign, args.encrypt, args.delta, args.board)
+    if args.quiet and (args.encrypt or args.delta):
+        ap.error("--quiet runs with plain-text, full-image updates only")
+    rig = Rig(os.path.join(BOARD, "target", name), args.sign, args.encrypt, args.delta, args.board,
+              args.quiet)
     if not args.no_build:
         rig.build()
     elif os.path.exists(os.path.join(rig.work, "bootloader.elf")):
@@ -578,6 +627,29 @@ def main():
                 print(f"  cut {n}: after reboot rc={rc} version={app_version(out)}\n{out}")
         check(bad == 0, f"every cut point of {len(range(1, total + 1, args.cut_stride))} "
               "of the rollback ends in v2, BOOT byte for byte")
+
+    if args.quiet:
+        print("8. the quiet bootloader (feature `quiet`: no messages, no harness)")
+        v1, v2 = rig.image(1), rig.image(2)
+        bad_v2 = bytearray(v2)
+        bad_v2[HEADER_SIZE + 100] ^= 0x01
+        bad_v1 = bytearray(v1)
+        bad_v1[HEADER_SIZE + 100] ^= 0x01
+        rc, out = quiet_boot(rig, flash_with(v1))
+        check(rc == 0 and app_version(out) == 1 and "wolfboot-rs" not in out
+              and "boot:" not in out, "v1 boots; the bootloader prints nothing", out)
+        rc, out = quiet_boot(rig, flash_with(v1, v2, trigger=True))
+        check(rc == 0 and app_version(out) == 2 and "BOOT state testing" in out and "confirmed" in out,
+              "a triggered v2 is installed and runs in TESTING", out)
+        for image, what in [(bad_v2, "payload bit flip"), (untrusted, "image signed by an untrusted key")]:
+            rc, out = quiet_boot(rig, flash_with(v1, bytes(image), trigger=True))
+            check(rc == 0 and app_version(out) == 1, f"triggered update refused ({what}), v1 runs", out)
+        rc, out = quiet_boot(rig, flash_with(v2, v1, trigger=True))
+        check(rc == 0 and app_version(out) == 2, "triggered downgrade to v1 refused, v2 runs", out)
+        rc, out = quiet_boot(rig, flash_with(bytes(bad_v1), v2))
+        check(rc == 0 and app_version(out) == 2, "tampered BOOT: falls back to the valid v2 in UPDATE", out)
+        rc, out = quiet_boot(rig, flash_with(bytes(bad_v1)), timeout=8)
+        check(rc is None and out.strip() == "", "tampered BOOT, nothing to fall back to: halts, silent", out)
 
     print(f"{passed} passed, {failed} failed")
     return 0 if failed == 0 else 1

@@ -58,6 +58,24 @@ pub type BoardFlash = flash::SramFlash<flash::CodeSram, testctl::HarnessMonitor>
 #[cfg(all(target_arch = "arm", target_os = "none"))]
 pub type BoardFlashSet = wolfboot_hal_flash::SingleFlash<BoardFlash>;
 
+/// The flash of a quiet bootloader (feature `quiet`): the same code SRAM
+/// and NOR rules, observed by nobody.
+#[cfg(all(target_arch = "arm", target_os = "none"))]
+pub type QuietFlashSet =
+    wolfboot_hal_flash::SingleFlash<flash::SramFlash<flash::CodeSram, flash::NoMonitor>>;
+
+/// Take the board flash of a quiet bootloader: what QEMU's loader put in
+/// the code SRAM, no harness.
+///
+/// # Safety
+/// Call once per firmware; see [`flash::CodeSram::new`].
+#[cfg(all(target_arch = "arm", target_os = "none"))]
+pub unsafe fn take_quiet_flash() -> QuietFlashSet {
+    // SAFETY: forwarded to the caller.
+    let cells = unsafe { flash::CodeSram::new() };
+    wolfboot_hal_flash::SingleFlash(flash::SramFlash::new(cells, flash::NoMonitor))
+}
+
 /// Take the board flash: the code SRAM above the bootloader, watched by the
 /// test harness (which, for the bootloader, loads `flash.bin` first).
 ///
@@ -116,10 +134,11 @@ wolfboot_swap_state_machine::build_setup!(
     }
 );
 
-/// The bootloader of this board, over the board flash.
+/// The bootloader of this board, over the board flash (`F`: [`BoardFlashSet`]
+/// or, quiet, [`QuietFlashSet`]).
 #[cfg(all(target_arch = "arm", target_os = "none"))]
-pub type BoardBootloader<V> = wolfboot_swap_state_machine::Bootloader<
-    BoardFlashSet,
+pub type BoardBootloader<V, F = BoardFlashSet> = wolfboot_swap_state_machine::Bootloader<
+    F,
     V,
     wolfboot_swap_state_machine::FixedSetup<BoardSetup>,
 >;

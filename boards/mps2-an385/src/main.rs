@@ -7,25 +7,70 @@
 //! image in BOOT. With an `encrypt-*` feature UPDATE (and SWAP) hold
 //! ciphertext, decrypted with the key stored at the end of BOOT; with
 //! `delta` a diff image in UPDATE patches BOOT in place.
+//!
+//! With `quiet` (what a product ships, and what `cargo xtask size`
+//! measures) nothing is printed and there is no test harness: no control
+//! block, no semihosting, the flash as QEMU's loader left it.
 #![cfg_attr(target_os = "none", no_std, no_main)]
 
 #[cfg(target_os = "none")]
 mod firmware {
-    use cortex_m_rt::{entry, exception, ExceptionFrame};
+    use cortex_m_rt::entry;
+    #[cfg(not(feature = "quiet"))]
+    use cortex_m_rt::{exception, ExceptionFrame};
     use wolfboot_board_mps2_an385::{
-        console::{Console, Uart},
-        jump, layout, semihost, take_flash, testctl,
-        verifier::KeystoreVerifier,
-        BoardSetup, BANNER,
+        console::Console, jump, layout, verifier::KeystoreVerifier, BoardSetup, BANNER,
     };
+    #[cfg(not(feature = "quiet"))]
+    use wolfboot_board_mps2_an385::{console::Uart, semihost, take_flash, testctl, BoardFlashSet};
+    #[cfg(feature = "quiet")]
+    use wolfboot_board_mps2_an385::{take_quiet_flash, QuietFlashSet};
+    #[cfg(feature = "quiet")]
+    use wolfboot_mcu_boot::console::Silent;
     use wolfboot_mcu_boot::report;
     #[cfg(feature = "armored")]
     use wolfboot_swap_state_machine::armored::{require_granted, Verdict};
-    use wolfboot_swap_state_machine::{Bootloader, FixedSetup};
+    use wolfboot_swap_state_machine::FixedSetup;
 
     #[allow(dead_code)]
     mod keys {
         include!(concat!(env!("OUT_DIR"), "/keystore.rs"));
+    }
+
+    #[cfg(all(feature = "quiet", feature = "bench"))]
+    compile_error!("`bench` prints its figures on the UART: not with `quiet`");
+
+    /// The bootloader: over the harness-watched flash, or (feature `quiet`)
+    /// over the bare flash.
+    #[cfg(not(feature = "quiet"))]
+    type Bootloader = wolfboot_board_mps2_an385::BoardBootloader<KeystoreVerifier<'static>>;
+    #[cfg(feature = "quiet")]
+    type Bootloader =
+        wolfboot_board_mps2_an385::BoardBootloader<KeystoreVerifier<'static>, QuietFlashSet>;
+
+    /// The console (banner printed), the flash, and whether a test harness
+    /// drives this run.
+    #[cfg(not(feature = "quiet"))]
+    fn take_board() -> (Uart, BoardFlashSet, bool) {
+        // SAFETY: the only UART user in the bootloader.
+        let mut con = unsafe { Uart::new(115_200) };
+        con.println(BANNER);
+        let settings = testctl::settings();
+        // SAFETY: the only flash owner; the bootloader lives below FLASH_BASE
+        // and holds no reference into the flash device.
+        let flash = unsafe { take_flash(settings, true) };
+        (con, flash, settings.is_some())
+    }
+
+    /// Feature `quiet`: no console, the flash as QEMU's loader left it, no
+    /// harness.
+    #[cfg(feature = "quiet")]
+    fn take_board() -> (Silent, QuietFlashSet, bool) {
+        let mut con = Silent;
+        con.println(BANNER);
+        // SAFETY: as above.
+        let flash = unsafe { take_quiet_flash() };
+        (con, flash, false)
     }
 
     #[entry]
@@ -34,18 +79,12 @@ mod firmware {
         wolfboot_board_mps2_an385::bench::paint_stack();
         #[cfg(feature = "bench")]
         wolfboot_board_mps2_an385::bench::start();
-        // SAFETY: the only UART user in the bootloader.
-        let mut con = unsafe { Uart::new(115_200) };
-        con.println(BANNER);
-        let settings = testctl::settings();
-        // SAFETY: the only flash owner; the bootloader lives below FLASH_BASE
-        // and holds no reference into the flash device.
-        let flash = unsafe { take_flash(settings, true) };
+        let (mut con, flash, harness) = take_board();
         let verifier = KeystoreVerifier::new(&keys::KEYSTORE);
         let setup = FixedSetup::<BoardSetup>::new();
         let Ok(mut bootloader) = Bootloader::with_setup(flash, verifier, setup) else {
             con.println("bad partition layout");
-            halt(&mut con, settings.is_some())
+            halt(&mut con, harness)
         };
         let result = bootloader.boot();
         #[cfg(feature = "armored")]
@@ -71,7 +110,7 @@ mod firmware {
             }
             Err(e) => report::print_boot_error(&mut con, &e),
         }
-        halt(&mut con, settings.is_some())
+        halt(&mut con, harness)
     }
 
     /// Feature `bench`: the whole boot in timer ticks (read before anything
@@ -79,10 +118,7 @@ mod firmware {
     /// (see the board's `bench` module). One line each, read by
     /// `cargo xtask bench`.
     #[cfg(feature = "bench")]
-    fn bench_report(
-        con: &mut Uart,
-        bootloader: &mut wolfboot_board_mps2_an385::BoardBootloader<KeystoreVerifier<'static>>,
-    ) {
+    fn bench_report(con: &mut Uart, bootloader: &mut Bootloader) {
         use wolfboot_board_mps2_an385::bench;
         let boot = bench::ticks();
         let stack = bench::stack_high_water();
@@ -105,10 +141,7 @@ mod firmware {
     /// the entry point), and the entry point comes from the second
     /// verification. Anything else ends in the fail loop.
     #[cfg(feature = "armored")]
-    fn armored_entry(
-        bootloader: &mut wolfboot_board_mps2_an385::BoardBootloader<KeystoreVerifier<'static>>,
-        first: Verdict,
-    ) -> u32 {
+    fn armored_entry(bootloader: &mut Bootloader, first: Verdict) -> u32 {
         let (second, info) = bootloader.confirm_boot();
         require_granted(first, second, fail_loop);
         let Some(info) = info else { fail_loop() };
@@ -138,11 +171,14 @@ mod firmware {
     }
 
     /// wolfBoot_panic: nothing bootable. Under the harness, end the run.
-    fn halt(con: &mut Uart, harness: bool) -> ! {
+    fn halt(con: &mut impl Console, harness: bool) -> ! {
         con.println("halted");
+        #[cfg(not(feature = "quiet"))]
         if harness {
             semihost::exit(testctl::EXIT_NO_IMAGE);
         }
+        #[cfg(feature = "quiet")]
+        let _ = harness;
         #[cfg(feature = "armored")]
         fail_loop();
         #[cfg(not(feature = "armored"))]
@@ -151,6 +187,9 @@ mod firmware {
         }
     }
 
+    /// Under the harness a fault ends the run. A quiet bootloader keeps
+    /// cortex-m-rt's handler (a loop).
+    #[cfg(not(feature = "quiet"))]
     #[exception]
     unsafe fn HardFault(_frame: &ExceptionFrame) -> ! {
         if testctl::settings().is_some() {

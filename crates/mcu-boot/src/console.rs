@@ -39,6 +39,25 @@ pub trait Console {
     }
 }
 
+/// The console of a build without one (a quiet bootloader, as wolfBoot
+/// without `DEBUG_UART`): every call does nothing, and each is overridden
+/// so that no message, digit loop or string is linked.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Silent;
+
+impl Console for Silent {
+    #[inline(always)]
+    fn put(&mut self, _byte: u8) {}
+    #[inline(always)]
+    fn print(&mut self, _s: &str) {}
+    #[inline(always)]
+    fn println(&mut self, _s: &str) {}
+    #[inline(always)]
+    fn dec(&mut self, _value: u32) {}
+    #[inline(always)]
+    fn hex(&mut self, _value: u32) {}
+}
+
 /// Right-aligned decimal digits of `value` in `out`; returns how many.
 pub fn dec_digits(mut value: u32, out: &mut [u8; 10]) -> usize {
     let mut n = 0;
