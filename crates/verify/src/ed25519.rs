@@ -141,25 +141,23 @@ impl Fe {
         Fe(r)
     }
 
-    #[allow(clippy::indexing_slicing)] // constant indices below 8
     fn sub(&self, b: &Fe) -> Fe {
         let mut r = self.0;
-        let mut borrow = 0u32;
-        unroll8!(I => {
-            let (d1, b1) = r[I].overflowing_sub(b.0[I]);
-            let (d2, b2) = d1.overflowing_sub(borrow);
-            r[I] = d2;
-            borrow = u32::from(b1 | b2);
-        });
+        let mut borrow = u32::from(sub_words(&mut r, &b.0));
         // A borrow added 2^256 ≡ 38: take 38 off. If that borrows too, `r`
         // is now at least 2^256 − 38, and taking 38 off once more cannot.
+        // The borrow chain stops at the first limb that does not borrow
+        // (variable time: verification handles public data only).
         for _ in 0..2 {
             let mut d = borrow * 38;
-            unroll8!(I => {
-                let (x, o) = r[I].overflowing_sub(d);
-                r[I] = x;
+            for x in r.iter_mut() {
+                if d == 0 {
+                    break;
+                }
+                let (v, o) = x.overflowing_sub(d);
+                *x = v;
                 d = u32::from(o);
-            });
+            }
             borrow = d;
         }
         Fe(r)
