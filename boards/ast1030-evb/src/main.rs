@@ -50,7 +50,7 @@ mod firmware {
             }
         };
         print_chip(&mut con, chip(&flash));
-        let verifier = KeystoreVerifier::new(&keys::KEYSTORE);
+        let verifier = KeystoreVerifier::fixed(&keys::KEYSTORE);
         let setup = FixedSetup::<BoardSetup>::new();
         let Ok(mut bootloader) = Bootloader::with_setup(flash, verifier, setup) else {
             halt(&mut con, "bad partition layout")

@@ -48,7 +48,7 @@ mod firmware {
                 boot_address: layout::BOOT_ADDRESS,
                 rules: layout::VECTOR_RULES,
             };
-            let verifier = KeystoreVerifier::new(&keys::KEYSTORE);
+            let verifier = KeystoreVerifier::fixed(&keys::KEYSTORE);
             let setup = FixedSetup::<BoardSetup>::new();
             wolfboot_mcu_boot::run(&mut con, flash, verifier, setup, &target);
         }

@@ -80,7 +80,7 @@ mod firmware {
         #[cfg(feature = "bench")]
         wolfboot_board_mps2_an385::bench::start();
         let (mut con, flash, harness) = take_board();
-        let verifier = KeystoreVerifier::new(&keys::KEYSTORE);
+        let verifier = KeystoreVerifier::fixed(&keys::KEYSTORE);
         let setup = FixedSetup::<BoardSetup>::new();
         let Ok(mut bootloader) = Bootloader::with_setup(flash, verifier, setup) else {
             con.println("bad partition layout");

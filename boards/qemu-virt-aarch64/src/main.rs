@@ -55,7 +55,7 @@ mod firmware {
                 halt(&mut con, settings, testctl::EXIT_FLASH)
             }
         };
-        let verifier = KeystoreVerifier::new(&keys::KEYSTORE);
+        let verifier = KeystoreVerifier::fixed(&keys::KEYSTORE);
         let setup = FixedSetup::<BoardSetup>::new();
         let mut bootloader = match Bootloader::with_setup(flash, verifier, setup) {
             Ok(b) => b,

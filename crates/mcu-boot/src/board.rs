@@ -47,7 +47,7 @@ macro_rules! plain_bootloader {
                     boot_address: layout::BOOT_ADDRESS,
                     rules: layout::VECTOR_RULES,
                 };
-                let verifier = KeystoreVerifier::new(&keys::KEYSTORE);
+                let verifier = KeystoreVerifier::fixed(&keys::KEYSTORE);
                 let setup = FixedSetup::<BoardSetup>::new();
                 $crate::run(&mut con, flash, verifier, setup, &target);
             }

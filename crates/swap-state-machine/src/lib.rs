@@ -128,7 +128,7 @@ pub use trailer::{
     PartitionState, PartitionTrailer, SectorFlag, TrailerConfig, TrailerError, TrailerGeometry,
     TrailerPlace,
 };
-pub use verifier::KeystoreVerifier;
+pub use verifier::{AppImageOptions, KeystoreVerifier, OptionsSource};
 pub use wolfboot_encrypt::Algorithm as EncryptAlgorithm;
 pub use wolfboot_hal_flash::{Device, FlashFault, FlashSet, Partition, PartitionId, PartitionSet};
 pub use wolfboot_verify::{ImageSource, SourceError, VerifiedImage, VerifyError};

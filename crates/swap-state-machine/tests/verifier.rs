@@ -9,8 +9,9 @@ use wolfboot_hal_flash::{
     Device, Flash, MemFlash, MemFlashConfig, Partition, PartitionId, PartitionSet, SingleFlash,
 };
 use wolfboot_swap_state_machine::{
-    app, BootAction, BootConfig, BootError, Bootloader, ImageVerifier, KeystoreVerifier,
-    PartitionReader, PartitionState, RefuseReason, SourceError, TrailerConfig, VerifyError,
+    app, AppImageOptions, BootAction, BootConfig, BootError, Bootloader, ImageVerifier,
+    KeystoreVerifier, PartitionReader, PartitionState, RefuseReason, SourceError, TrailerConfig,
+    VerifyError,
 };
 
 const SECTOR: u32 = 0x1000;
@@ -33,9 +34,11 @@ fn flash(sector: u32, psize: u32, boot: &[u8], update: &[u8]) -> SingleFlash<Mem
 }
 
 type Kv = KeystoreVerifier<'static, { HDR as usize }>;
+/// The same verifier with its options as a build-time constant.
+type FixedKv = KeystoreVerifier<'static, { HDR as usize }, AppImageOptions>;
 
 /// Verify `img` placed at the start of BOOT, the reader limited to `area`.
-fn verify_in_flash(v: &mut Kv, img: &[u8], area: u32) -> Result<u32, VerifyError> {
+fn verify_in_flash(v: &mut impl ImageVerifier, img: &[u8], area: u32) -> Result<u32, VerifyError> {
     let l = layout(SECTOR, PSIZE);
     let mut f = flash(SECTOR, PSIZE, img, &[]);
     let mut r = PartitionReader::with_len(&mut f, l.boot, area);
@@ -50,7 +53,11 @@ fn verify_in_flash(v: &mut Kv, img: &[u8], area: u32) -> Result<u32, VerifyError
 
 #[test]
 fn accepts_wolfboot_signed_images() {
-    let mut v = Kv::new(ecc256_keystore());
+    accepts_wolfboot_signed_images_with(&mut Kv::new(ecc256_keystore()));
+    accepts_wolfboot_signed_images_with(&mut FixedKv::fixed(ecc256_keystore()));
+}
+
+fn accepts_wolfboot_signed_images_with(v: &mut impl ImageVerifier) {
     for (file, version) in [
         ("ecc256_sha256_v668_signed.bin", 668),
         ("custom_tlv_v739_signed.bin", 739),
@@ -60,17 +67,26 @@ fn accepts_wolfboot_signed_images() {
         ("delta_base_v492_signed.bin", 492),
     ] {
         assert_eq!(
-            verify_in_flash(&mut v, &vector(file), PSIZE - SECTOR),
+            verify_in_flash(v, &vector(file), PSIZE - SECTOR),
             Ok(version),
             "{file}"
         );
     }
 }
 
-/// The verifier's refusal is `wolfboot-verify`'s error, with its detail.
+/// The verifier's refusal is `wolfboot-verify`'s error, with its detail;
+/// the same with the options held or constant.
 #[test]
 fn refusals_are_the_detailed_verify_errors() {
-    let mut v = Kv::new(ecc256_keystore());
+    assert_eq!(
+        Kv::new(ecc256_keystore()).options(),
+        FixedKv::fixed(ecc256_keystore()).options()
+    );
+    refusals_with(&mut Kv::new(ecc256_keystore()));
+    refusals_with(&mut FixedKv::fixed(ecc256_keystore()));
+}
+
+fn refusals_with(v: &mut impl ImageVerifier) {
     let cases: [(&str, VerifyError); 9] = [
         ("invalid_magic.bin", VerifyError::BadMagic),
         ("invalid_payload_bitflip.bin", VerifyError::HashMismatch),
@@ -95,14 +111,14 @@ fn refusals_are_the_detailed_verify_errors() {
     ];
     for (file, expected) in cases {
         assert_eq!(
-            verify_in_flash(&mut v, &vector(file), PSIZE - SECTOR),
+            verify_in_flash(v, &vector(file), PSIZE - SECTOR),
             Err(expected),
             "{file}"
         );
     }
     // An empty partition.
     assert_eq!(
-        verify_in_flash(&mut v, &[], PSIZE - SECTOR),
+        verify_in_flash(v, &[], PSIZE - SECTOR),
         Err(VerifyError::BadMagic)
     );
 }
@@ -118,7 +134,7 @@ fn image_must_fit_the_area_the_bootloader_gives() {
         Err(VerifyError::TooLarge)
     );
     // Options can narrow the limit further, never widen it.
-    let mut opts = *Kv::new(ecc256_keystore()).options();
+    let mut opts = Kv::new(ecc256_keystore()).options();
     opts.max_image_size = Some(n - 1);
     let mut narrow = Kv::with_options(ecc256_keystore(), opts);
     assert_eq!(

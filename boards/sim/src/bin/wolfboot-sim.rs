@@ -127,7 +127,7 @@ fn main() -> ExitCode {
     // alone is refused.
     #[cfg(feature = "pq")]
     let verifier = {
-        let mut options = *KeystoreVerifier::<HEADER_SIZE>::new(&KEYSTORE).options();
+        let mut options = KeystoreVerifier::<HEADER_SIZE>::new(&KEYSTORE).options();
         options.require_hybrid = true;
         KeystoreVerifier::<HEADER_SIZE>::with_options(&KEYSTORE, options)
     };
