@@ -28,7 +28,7 @@
 //! 64) saved 3 % of the time for 0.8 KB. docs/benchmarks.md has the
 //! measurements.
 
-use sha2::{Digest as _, Sha512};
+use sha2::block_api::compress512;
 
 use crate::error::VerifyError;
 use crate::limbs::{below, mac, naf, sub_words};
@@ -51,11 +51,7 @@ pub fn verify(
     if !below(&s, &L) {
         return Err(VerifyError::BadSignature);
     }
-    let h = Sha512::new()
-        .chain_update(r)
-        .chain_update(pubkey)
-        .chain_update(msg)
-        .finalize();
+    let h = sha512([r, pubkey, msg]);
     let k = reduce_wide(&h);
     let check = double_scalar_mul(&k, &a.negate(), &s).compress();
     if check.as_slice() == r {
@@ -63,6 +59,63 @@ pub fn verify(
     } else {
         Err(VerifyError::BadSignature)
     }
+}
+
+/// SHA-512 initial state (FIPS 180-4, 5.3.5).
+const SHA512_IV: [u64; 8] = [
+    0x6a09e667f3bcc908,
+    0xbb67ae8584caa73b,
+    0x3c6ef372fe94f82b,
+    0xa54ff53a5f1d36f1,
+    0x510e527fade682d1,
+    0x9b05688c2b3e6c1f,
+    0x1f83d9abfb41bd6b,
+    0x5be0cd19137e2179,
+];
+
+/// SHA-512 of the concatenation of `parts` (R ‖ A ‖ M), on `sha2`'s block
+/// function alone: the message is a few blocks at most (one for a 32-byte
+/// image digest), so a byte loop into one block buffer, the padding and
+/// the length are all it needs; no `Digest` state machine is linked.
+fn sha512(parts: [&[u8]; 3]) -> [u8; 64] {
+    const BLOCK: usize = 128;
+    let mut state = SHA512_IV;
+    let mut block = [0u8; BLOCK];
+    let mut at = 0;
+    let mut len = 0u64;
+    for part in parts {
+        len = len.wrapping_add(part.len() as u64);
+        for b in part {
+            if let Some(slot) = block.get_mut(at) {
+                *slot = *b;
+            }
+            at += 1;
+            if at == BLOCK {
+                compress512(&mut state, &[block]);
+                at = 0;
+            }
+        }
+    }
+    // 0x80, zeros up to the 128-bit length in bits (big-endian) at the end
+    // of this block, or of the next when fewer than 17 bytes are free.
+    if let Some(slot) = block.get_mut(at) {
+        *slot = 0x80;
+    }
+    at += 1;
+    if at > BLOCK - 16 {
+        block.get_mut(at..).unwrap_or_default().fill(0);
+        compress512(&mut state, &[block]);
+        at = 0;
+    }
+    let (zeros, bits) = block.split_at_mut(BLOCK - 8);
+    zeros.get_mut(at..).unwrap_or_default().fill(0);
+    bits.copy_from_slice(&len.wrapping_mul(8).to_be_bytes());
+    compress512(&mut state, &[block]);
+    let mut out = [0u8; 64];
+    for (o, w) in out.chunks_exact_mut(8).zip(state) {
+        o.copy_from_slice(&w.to_be_bytes());
+    }
+    out
 }
 
 // ---------------------------------------------------------------------------
@@ -328,13 +381,6 @@ struct Cached {
     t2d: Fe,
 }
 
-const IDENTITY: Point = Point {
-    x: ZERO,
-    y: ONE,
-    z: ONE,
-    t: ZERO,
-};
-
 /// The base point B: y = 4/5, x the even root.
 const BASE_X: Fe = fe(&[
     0x8f25d51a, 0xc9562d60, 0x9525a7b2, 0x692cc760, 0xfdd6dc5c, 0xc0a4e231, 0xcd6e53fe, 0x216936d3,
@@ -354,6 +400,21 @@ fn base() -> Point {
 }
 
 impl Point {
+    /// The neutral point (0 : 1 : 1 : 0), built in place: a 128-byte
+    /// constant copied from flash costs more than the zeros and two stores.
+    #[inline(never)]
+    fn identity() -> Point {
+        let mut p = Point {
+            x: ZERO,
+            y: ZERO,
+            z: ZERO,
+            t: ZERO,
+        };
+        p.y.0[0] = 1;
+        p.z.0[0] = 1;
+        p
+    }
+
     /// The point whose encoding is `bytes`, if any; as curve25519-dalek's
     /// `CompressedEdwardsY::decompress`.
     fn decompress(bytes: &[u8; 32]) -> Option<Point> {
@@ -478,9 +539,9 @@ fn double_scalar_mul(a: &[u32; 8], point: &Point, b: &[u32; 8]) -> Point {
         .zip(&b_naf)
         .rposition(|(x, y)| *x != 0 || *y != 0);
     let Some(top) = top else {
-        return IDENTITY;
+        return Point::identity();
     };
-    let mut r = IDENTITY;
+    let mut r = Point::identity();
     for (da, db) in a_naf.iter().zip(&b_naf).take(top + 1).rev() {
         // T is needed only by an addition that follows.
         r.double(*da != 0 || *db != 0);
@@ -575,14 +636,14 @@ mod tests {
         // ℓ·B is the identity, (ℓ − 1)·B is −B.
         let mut l_minus_1 = L;
         sub_words(&mut l_minus_1, &[1, 0, 0, 0, 0, 0, 0, 0]);
-        let p = double_scalar_mul(&[0; 8], &IDENTITY, &l_minus_1);
+        let p = double_scalar_mul(&[0; 8], &Point::identity(), &l_minus_1);
         assert_eq!(p.compress(), base().negate().compress());
-        let p = double_scalar_mul(&[0; 8], &IDENTITY, &L);
-        assert_eq!(p.compress(), IDENTITY.compress());
+        let p = double_scalar_mul(&[0; 8], &Point::identity(), &L);
+        assert_eq!(p.compress(), Point::identity().compress());
         // B + (−B) through the addition.
         let mut sum = base();
         sum.add_cached(&base().negate().cached(), false, true);
-        assert_eq!(sum.compress(), IDENTITY.compress());
+        assert_eq!(sum.compress(), Point::identity().compress());
     }
 
     #[test]
@@ -598,6 +659,33 @@ mod tests {
             assert!(a.add(&a.neg()).equals(&ZERO));
             if !a.equals(&ZERO) {
                 assert!(a.mul(&a.invert()).equals(&ONE));
+            }
+        }
+    }
+
+    /// The one-shot SHA-512 against `sha2`'s `Sha512`, for every total
+    /// length across the one- and two-block paddings (111/112 bytes) and
+    /// three blocks, split into three parts in different ways.
+    #[test]
+    fn sha512_matches_sha2() {
+        use sha2::{Digest, Sha512};
+        let mut rng = Rng(0x5a5a_1234_9876_0001);
+        let data: [u8; 300] = rng.bytes();
+        for len in 0..=300 {
+            let msg = &data[..len];
+            let expected = Sha512::digest(msg);
+            for (a, b) in [
+                (0, 0),
+                (len / 3, 2 * len / 3),
+                (len.min(32), len.min(64)),
+                (len, len),
+            ] {
+                let got = sha512([&msg[..a], &msg[a..b], &msg[b..]]);
+                assert_eq!(
+                    got.as_slice(),
+                    expected.as_slice(),
+                    "length {len}, split {a}/{b}"
+                );
             }
         }
     }

@@ -129,24 +129,29 @@ impl Sha256 {
     /// The digest of the message, written to `out`.
     pub fn finalize_into(mut self, out: &mut [u8; DIGEST_LEN]) {
         let bits = self.length.wrapping_mul(8);
-        // 0x80, zeros up to 8 bytes before the end of a block (of this one,
-        // or of the next when fewer than 9 bytes are free), then the length
-        // in bits, big-endian.
-        let pad = (BLOCK - 8 + BLOCK - 1 - self.buffered) % BLOCK + 1;
-        self.update(PADDING.get(..pad).unwrap_or_default());
-        self.update(&bits.to_be_bytes());
+        // 0x80 after the message, zeros up to 8 bytes before the end of a
+        // block (of this one, or of the next when fewer than 9 bytes are
+        // free), then the length in bits, big-endian; written in place.
+        let mut w = SCHEDULE;
+        let mut at = self.buffered;
+        if let Some(b) = self.buffer.get_mut(at) {
+            *b = 0x80;
+        }
+        at += 1;
+        if at > BLOCK - 8 {
+            self.buffer.get_mut(at..).unwrap_or_default().fill(0);
+            compress(&mut self.state, &mut w, &self.buffer);
+            at = 0;
+        }
+        let (zeros, len) = self.buffer.split_at_mut(BLOCK - 8);
+        zeros.get_mut(at..).unwrap_or_default().fill(0);
+        len.copy_from_slice(&bits.to_be_bytes());
+        compress(&mut self.state, &mut w, &self.buffer);
         for (dst, word) in out.chunks_exact_mut(4).zip(self.state) {
             dst.copy_from_slice(&word.to_be_bytes());
         }
     }
 }
-
-/// The padding's first byte and the zeros after it.
-const PADDING: [u8; BLOCK] = {
-    let mut p = [0; BLOCK];
-    p[0] = 0x80;
-    p
-};
 
 /// Σ0, Σ1 of the rounds and σ0, σ1 of the message schedule.
 #[inline(always)]
