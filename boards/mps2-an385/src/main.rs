@@ -68,7 +68,8 @@ mod firmware {
     fn take_board() -> (Silent, QuietFlashSet, bool) {
         let mut con = Silent;
         con.println(BANNER);
-        // SAFETY: as above.
+        // SAFETY: the only flash owner; the bootloader lives below FLASH_BASE
+        // and holds no reference into the flash device.
         let flash = unsafe { take_quiet_flash() };
         (con, flash, false)
     }
