@@ -256,9 +256,7 @@ class Rig:
 
     # flash.bin: the flash device, file offset = address - FLASH_BASE.
     def fresh_flash(self, boot_image):
-        f = bytearray(b"\xff" * FLASH_SIZE)
-        f[BOOT_OFF:BOOT_OFF + len(boot_image)] = boot_image
-        self.save(f)
+        self.save(flash_with(boot_image))
 
     def load(self):
         return bytearray(open(os.path.join(self.work, "flash.bin"), "rb").read())
@@ -277,16 +275,13 @@ class Rig:
         """Mark UPDATE as UPDATING the way `update_trigger` does (trailer magic and
         state at the end of UPDATE, below the key area), without any check."""
         f = self.load()
-        end = UPDATE_OFF + PARTITION_SIZE - (sum(CIPHERS[self.encrypt]) if self.encrypt else 0)
-        f[end - 4:end] = b"BOOT"
-        f[end - 5] = 0x70
+        mark_updating(f, self.encrypt)
         self.save(f)
 
     def qemu(self, flags=0, cut=0, inbox=None, key=None):
         """One QEMU run; `inbox`: image bytes for the update inbox (sets APP_STAGE);
         `key`: key-file bytes for the control block's key area (sets APP_SET_KEY)."""
-        cmd = ["qemu-system-arm", "-machine", self.machine, "-cpu", self.cpu, "-nographic",
-               "-semihosting-config", "enable=on,target=native", "-kernel", self.bootloader]
+        cmd = self.qemu_cmd(self.bootloader)
         if key is not None:
             flags |= APP_SET_KEY
             open(os.path.join(self.work, "key-area.bin"), "wb").write(key.ljust(48, b"\0")[:48])
@@ -300,41 +295,48 @@ class Rig:
         cmd += ["-device", f"loader,addr={TESTCTL:#x},data={MAGIC:#x},data-len=4",
                 "-device", f"loader,addr={TESTCTL + 4:#x},data={flags | FILE_BACKED:#x},data-len=4",
                 "-device", f"loader,addr={TESTCTL + 8:#x},data={cut:#x},data-len=4"]
+        return self.run_qemu(cmd)
+
+    def quiet_boot(self, flash, timeout=60):
+        """One QEMU run of the quiet bootloader on `flash` (placed by QEMU's loader; no
+        control block, no flash file)."""
+        open(os.path.join(self.work, "quiet-flash.bin"), "wb").write(flash)
+        cmd = self.qemu_cmd(self.quiet_bootloader())
+        cmd += ["-device", f"loader,file=quiet-flash.bin,addr={FLASH_BASE:#x},force-raw=on"]
+        return self.run_qemu(cmd, timeout)
+
+    def qemu_cmd(self, elf):
+        return ["qemu-system-arm", "-machine", self.machine, "-cpu", self.cpu, "-nographic",
+                "-semihosting-config", "enable=on,target=native", "-kernel", elf]
+
+    def run_qemu(self, cmd, timeout=60):
+        """(exit status, or None when the run never ended; UART output)."""
         try:
-            p = subprocess.run(cmd, cwd=self.work, capture_output=True, timeout=60)
-            out = p.stdout.decode(errors="replace").replace("\r", "")
-            return p.returncode, out
+            p = subprocess.run(cmd, cwd=self.work, capture_output=True, timeout=timeout)
+            return p.returncode, p.stdout.decode(errors="replace").replace("\r", "")
         except subprocess.TimeoutExpired as e:
-            return None, (e.stdout or b"").decode(errors="replace")
-
-
-def quiet_boot(rig, flash, timeout=60):
-    """One QEMU run of the quiet bootloader on `flash` (placed by QEMU's loader; no
-    control block, no flash file): (exit status or None when it never ends, output)."""
-    open(os.path.join(rig.work, "quiet-flash.bin"), "wb").write(flash)
-    cmd = ["qemu-system-arm", "-machine", rig.machine, "-cpu", rig.cpu, "-nographic",
-           "-semihosting-config", "enable=on,target=native", "-kernel", rig.quiet_bootloader(),
-           "-device", f"loader,file=quiet-flash.bin,addr={FLASH_BASE:#x},force-raw=on"]
-    try:
-        p = subprocess.run(cmd, cwd=rig.work, capture_output=True, timeout=timeout)
-        return p.returncode, p.stdout.decode(errors="replace").replace("\r", "")
-    except subprocess.TimeoutExpired as e:
-        return None, (e.stdout or b"").decode(errors="replace").replace("\r", "")
+            return None, (e.stdout or b"").decode(errors="replace").replace("\r", "")
 
 
 def flash_with(boot=None, update=None, trigger=False):
     """A flash image: `boot` in BOOT, `update` in UPDATE, UPDATE marked UPDATING
-    (plain-text builds: magic and state at the very end of UPDATE) if `trigger`."""
+    (plain text) if `trigger`."""
     f = bytearray(b"\xff" * FLASH_SIZE)
     if boot:
         f[BOOT_OFF:BOOT_OFF + len(boot)] = boot
     if update:
         f[UPDATE_OFF:UPDATE_OFF + len(update)] = update
     if trigger:
-        end = UPDATE_OFF + PARTITION_SIZE
-        f[end - 4:end] = b"BOOT"
-        f[end - 5] = 0x70
+        mark_updating(f)
     return bytes(f)
+
+
+def mark_updating(f, encrypt=None):
+    """UPDATE marked UPDATING in flash image `f` the way `update_trigger` does: trailer
+    magic and state at the end of UPDATE, below the key area with a cipher."""
+    end = UPDATE_OFF + PARTITION_SIZE - (sum(CIPHERS[encrypt]) if encrypt else 0)
+    f[end - 4:end] = b"BOOT"
+    f[end - 5] = 0x70
 
 
 def tlv_value(image, tag):
@@ -635,20 +637,20 @@ def main():
         bad_v2[HEADER_SIZE + 100] ^= 0x01
         bad_v1 = bytearray(v1)
         bad_v1[HEADER_SIZE + 100] ^= 0x01
-        rc, out = quiet_boot(rig, flash_with(v1))
+        rc, out = rig.quiet_boot(flash_with(v1))
         check(rc == 0 and app_version(out) == 1 and "wolfboot-rs" not in out
               and "boot:" not in out, "v1 boots; the bootloader prints nothing", out)
-        rc, out = quiet_boot(rig, flash_with(v1, v2, trigger=True))
+        rc, out = rig.quiet_boot(flash_with(v1, v2, trigger=True))
         check(rc == 0 and app_version(out) == 2 and "BOOT state testing" in out and "confirmed" in out,
               "a triggered v2 is installed and runs in TESTING", out)
         for image, what in [(bad_v2, "payload bit flip"), (untrusted, "image signed by an untrusted key")]:
-            rc, out = quiet_boot(rig, flash_with(v1, bytes(image), trigger=True))
+            rc, out = rig.quiet_boot(flash_with(v1, bytes(image), trigger=True))
             check(rc == 0 and app_version(out) == 1, f"triggered update refused ({what}), v1 runs", out)
-        rc, out = quiet_boot(rig, flash_with(v2, v1, trigger=True))
+        rc, out = rig.quiet_boot(flash_with(v2, v1, trigger=True))
         check(rc == 0 and app_version(out) == 2, "triggered downgrade to v1 refused, v2 runs", out)
-        rc, out = quiet_boot(rig, flash_with(bytes(bad_v1), v2))
+        rc, out = rig.quiet_boot(flash_with(bytes(bad_v1), v2))
         check(rc == 0 and app_version(out) == 2, "tampered BOOT: falls back to the valid v2 in UPDATE", out)
-        rc, out = quiet_boot(rig, flash_with(bytes(bad_v1)), timeout=8)
+        rc, out = rig.quiet_boot(flash_with(bytes(bad_v1)), timeout=8)
         check(rc is None and out.strip() == "", "tampered BOOT, nothing to fall back to: halts, silent", out)
 
     print(f"{passed} passed, {failed} failed")
