@@ -80,6 +80,15 @@ pub enum Command {
         #[arg(long)]
         board: String,
     },
+    /// The chip's Ed25519: its field multiplication (assembly on the
+    /// Cortex-M4) against the portable one, and its verdicts (wolfBoot's
+    /// images, our signatures, edge cases) against ed25519-dalek's, under
+    /// QEMU (part of `test` on mps2-an386).
+    Ed25519Check {
+        /// mps2-an385 or mps2-an386.
+        #[arg(long)]
+        board: String,
+    },
     /// The cargo-fuzz targets of fuzz/, seeded.
     Fuzz {
         /// Targets to run (repeat, or separate with commas); default: all.

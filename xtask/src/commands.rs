@@ -147,6 +147,11 @@ pub fn ecdsa_check(board: &str) -> Result<(), String> {
     crate::mps2::ecdsa_check(&mps2_board(board)?, &build_sign_cli()?)
 }
 
+/// `cargo xtask ed25519-check --board mps2-an385|mps2-an386`.
+pub fn ed25519_check(board: &str) -> Result<(), String> {
+    crate::mps2::ed25519_check(&mps2_board(board)?, &build_sign_cli()?)
+}
+
 fn mps2_board(name: &str) -> Result<crate::mps2::Board, String> {
     crate::mps2::board(name).ok_or_else(|| format!("unknown board `{name}`"))
 }

@@ -9,6 +9,7 @@ mod cli;
 mod commands;
 mod demo;
 mod ecdsa_check;
+mod ed25519_check;
 mod firmware;
 mod fuzz;
 mod glitch;
@@ -37,6 +38,7 @@ fn main() -> ExitCode {
         Command::Size { board } => commands::size(&board),
         Command::Bench { board, sign } => commands::bench(board.as_deref(), sign.as_deref()),
         Command::EcdsaCheck { board } => commands::ecdsa_check(&board),
+        Command::Ed25519Check { board } => commands::ed25519_check(&board),
         Command::Fuzz { targets, seconds } => fuzz::fuzz(&targets, seconds),
         Command::Glitch {
             board,

@@ -770,6 +770,8 @@ pub fn test(sign_cli: &Path, quick: bool) -> Result<(), String> {
     // sweeps every point, the M4 build adds its own crypto codegen.
     toolchain(&AN386)?;
     ecdsa_check(&AN386, sign_cli)?;
+    // The Ed25519 field multiplication is assembly on the Cortex-M4 only.
+    ed25519_check(&AN386, sign_cli)?;
     e2e(
         &AN386,
         sign_cli,
@@ -790,6 +792,51 @@ pub fn test(sign_cli: &Path, quick: bool) -> Result<(), String> {
         )?;
     }
     Ok(())
+}
+
+/// The chip's Ed25519 against the host's (the board's `ed25519-check`
+/// program and xtask's `ed25519_check` cases): the field multiplication
+/// (assembly on mps2-an386) against the portable one on edge and
+/// pseudo-random operands, then every verdict against ed25519-dalek's, on
+/// wolfBoot's Ed25519 images and every edge case, under QEMU.
+pub fn ed25519_check(board: &Board, sign_cli: &Path) -> Result<(), String> {
+    let tc = toolchain(board)?;
+    let work = work_root(board).join("ed25519-check");
+    let keystore = ensure_key(sign_cli, &work, "ed25519")?;
+    let cases = crate::ed25519_check::write_cases(&work.join("ed25519-cases.bin"))?;
+    run(
+        &format!("build {} ed25519-check", board.name),
+        firmware_build(
+            &tc,
+            board,
+            &board_dir(),
+            Some("ed25519,sha256,ed25519-check"),
+            Some(&keystore),
+        )
+        .args(["--bin", "ed25519-check"])
+        .env(
+            "WOLFBOOT_IMAGE_HEADER_SIZE",
+            header_size("ed25519").to_string(),
+        ),
+    )?;
+    let elf = root()
+        .join(BOARD)
+        .join("target")
+        .join(board.target)
+        .join("release/ed25519-check");
+    let mut c = Command::new("timeout");
+    c.current_dir(&work)
+        .args(["300", "qemu-system-arm"])
+        .args(["-machine", board.machine, "-cpu", board.cpu, "-nographic"])
+        .args(["-semihosting-config", "enable=on,target=native", "-kernel"])
+        .arg(elf);
+    run(
+        &format!(
+            "{} Ed25519 on the chip: field products, {cases} verdicts against ed25519-dalek's",
+            board.name
+        ),
+        &mut c,
+    )
 }
 
 /// The chip's ECDSA P-256 verdicts against RustCrypto's (the board's

@@ -20,15 +20,16 @@
 //! no UMAAL, 1.76 → 1.85 M). Field elements are eight 32-bit limbs (values
 //! below 2^256, reduced modulo p = 2^255 − 19 only to encode or compare), so
 //! that a multiplication is 64 multiply-accumulates, one UMAAL each on
-//! ARMv7E-M. The limb loops are written out (`unroll8!`) so that the limbs
+//! ARMv7E-M; there the product is assembly (`fe25519_umaal`: 268 B instead
+//! of 912, and faster), checked on the chip against the portable code
+//! below. SHA-512 is `sha512`'s, whose round constants SHA-256 shares in
+//! these builds. The limb loops are written out (`unroll8!`) so that the limbs
 //! stay in registers, points are updated in place and products written
 //! where they are wanted: at opt-level "z" every 32- or 128-byte value
 //! returned and moved is otherwise a `memcpy` call (a third of the time).
 //! Squaring is a product: a dedicated one (36 multiplications instead of
 //! 64) saved 3 % of the time for 0.8 KB. docs/benchmarks.md has the
 //! measurements.
-
-use sha2::block_api::compress512;
 
 use crate::error::VerifyError;
 use crate::limbs::{below, mac, naf, sub_words};
@@ -51,7 +52,7 @@ pub fn verify(
     if !below(&s, &L) {
         return Err(VerifyError::BadSignature);
     }
-    let h = sha512([r, pubkey, msg]);
+    let h = crate::sha512::digest([r, pubkey, msg]);
     let k = reduce_wide(&h);
     let check = double_scalar_mul(&k, &a.negate(), &s).compress();
     if check.as_slice() == r {
@@ -61,70 +62,29 @@ pub fn verify(
     }
 }
 
-/// SHA-512 initial state (FIPS 180-4, 5.3.5).
-const SHA512_IV: [u64; 8] = [
-    0x6a09e667f3bcc908,
-    0xbb67ae8584caa73b,
-    0x3c6ef372fe94f82b,
-    0xa54ff53a5f1d36f1,
-    0x510e527fade682d1,
-    0x9b05688c2b3e6c1f,
-    0x1f83d9abfb41bd6b,
-    0x5be0cd19137e2179,
-];
-
-/// SHA-512 of the concatenation of `parts` (R ‖ A ‖ M), on `sha2`'s block
-/// function alone: the message is a few blocks at most (one for a 32-byte
-/// image digest), so a byte loop into one block buffer, the padding and
-/// the length are all it needs; no `Digest` state machine is linked.
-fn sha512(parts: [&[u8]; 3]) -> [u8; 64] {
-    const BLOCK: usize = 128;
-    let mut state = SHA512_IV;
-    let mut block = [0u8; BLOCK];
-    let mut at = 0;
-    let mut len = 0u64;
-    for part in parts {
-        len = len.wrapping_add(part.len() as u64);
-        for b in part {
-            if let Some(slot) = block.get_mut(at) {
-                *slot = *b;
-            }
-            at += 1;
-            if at == BLOCK {
-                compress512(&mut state, &[block]);
-                at = 0;
-            }
-        }
-    }
-    // 0x80, zeros up to the 128-bit length in bits (big-endian) at the end
-    // of this block, or of the next when fewer than 17 bytes are free.
-    if let Some(slot) = block.get_mut(at) {
-        *slot = 0x80;
-    }
-    at += 1;
-    if at > BLOCK - 16 {
-        block.get_mut(at..).unwrap_or_default().fill(0);
-        compress512(&mut state, &[block]);
-        at = 0;
-    }
-    let (zeros, bits) = block.split_at_mut(BLOCK - 8);
-    zeros.get_mut(at..).unwrap_or_default().fill(0);
-    bits.copy_from_slice(&len.wrapping_mul(8).to_be_bytes());
-    compress512(&mut state, &[block]);
-    let mut out = [0u8; 64];
-    for (o, w) in out.chunks_exact_mut(8).zip(state) {
-        o.copy_from_slice(&w.to_be_bytes());
-    }
-    out
-}
-
 // ---------------------------------------------------------------------------
 // The field GF(2^255 − 19).
 
+/// The ARMv7E-M field multiplication (assembly, `fe25519_umaal`) against
+/// the portable one on the operands `a` and `b` (any values below 2^256,
+/// as little-endian 32-bit limbs): whether both give the same bits. For
+/// the on-chip check (`mps2-an385`'s `ed25519-check` program, run by
+/// `cargo xtask test` on mps2-an386); not part of the verifier.
+#[cfg(all(target_arch = "arm", target_feature = "dsp"))]
+#[doc(hidden)]
+pub fn assembly_mul_agrees(a: &[u32; 8], b: &[u32; 8]) -> bool {
+    let (a, b) = (Fe(*a), Fe(*b));
+    let mut want = ZERO;
+    a.mul_portable(&b, &mut want);
+    crate::fe25519_umaal::mul(&a, &b).0 == want.0
+}
+
 /// A field element: eight little-endian 32-bit limbs, any value below 2^256
-/// (congruent to the element modulo p).
+/// (congruent to the element modulo p). `repr(C)`: the ARMv7E-M assembly
+/// returns one (`fe25519_umaal::mul`).
 #[derive(Clone, Copy, Debug)]
-struct Fe([u32; 8]);
+#[repr(C)]
+pub(crate) struct Fe(pub(crate) [u32; 8]);
 
 const ZERO: Fe = Fe([0; 8]);
 const ONE: Fe = Fe([1, 0, 0, 0, 0, 0, 0, 0]);
@@ -223,6 +183,14 @@ impl Fe {
     /// The product, reduced below 2^256: the schoolbook product row by
     /// row, one multiply-accumulate per limb pair (UMAAL on ARMv7E-M), then
     /// low + 38·high.
+    #[cfg(all(target_arch = "arm", target_feature = "dsp"))]
+    #[inline(always)]
+    fn mul(&self, b: &Fe) -> Fe {
+        crate::fe25519_umaal::mul(self, b)
+    }
+
+    /// The product, reduced below 2^256 (see `mul_portable`).
+    #[cfg(not(all(target_arch = "arm", target_feature = "dsp")))]
     #[inline(always)]
     fn mul(&self, b: &Fe) -> Fe {
         let mut r = ZERO;
@@ -231,8 +199,23 @@ impl Fe {
     }
 
     /// `out` ← self·b: the product written straight where it is wanted.
-    #[allow(clippy::indexing_slicing)] // constant indices below 16
+    /// In assembly on ARMv7E-M (`fe25519_umaal`), the same result.
+    #[cfg(all(target_arch = "arm", target_feature = "dsp"))]
+    #[inline(always)]
     fn mul_into(&self, b: &Fe, out: &mut Fe) {
+        *out = crate::fe25519_umaal::mul(self, b);
+    }
+
+    /// `out` ← self·b: the product written straight where it is wanted.
+    #[cfg(not(all(target_arch = "arm", target_feature = "dsp")))]
+    fn mul_into(&self, b: &Fe, out: &mut Fe) {
+        self.mul_portable(b, out);
+    }
+
+    /// The product in Rust: every target, and the reference the assembly
+    /// is checked against on the chip.
+    #[allow(clippy::indexing_slicing)] // constant indices below 16
+    fn mul_portable(&self, b: &Fe, out: &mut Fe) {
         let mut t = [0u32; 16];
         unroll8!(I => {
             let a = self.0[I];
@@ -303,7 +286,7 @@ impl Fe {
             r = d;
         }
         let mut out = [0u8; 32];
-        for (o, w) in out.chunks_exact_mut(4).zip(r) {
+        for (o, w) in out.chunks_exact_mut(4).zip(&r) {
             o.copy_from_slice(&w.to_le_bytes());
         }
         out
@@ -659,33 +642,6 @@ mod tests {
             assert!(a.add(&a.neg()).equals(&ZERO));
             if !a.equals(&ZERO) {
                 assert!(a.mul(&a.invert()).equals(&ONE));
-            }
-        }
-    }
-
-    /// The one-shot SHA-512 against `sha2`'s `Sha512`, for every total
-    /// length across the one- and two-block paddings (111/112 bytes) and
-    /// three blocks, split into three parts in different ways.
-    #[test]
-    fn sha512_matches_sha2() {
-        use sha2::{Digest, Sha512};
-        let mut rng = Rng(0x5a5a_1234_9876_0001);
-        let data: [u8; 300] = rng.bytes();
-        for len in 0..=300 {
-            let msg = &data[..len];
-            let expected = Sha512::digest(msg);
-            for (a, b) in [
-                (0, 0),
-                (len / 3, 2 * len / 3),
-                (len.min(32), len.min(64)),
-                (len, len),
-            ] {
-                let got = sha512([&msg[..a], &msg[a..b], &msg[b..]]);
-                assert_eq!(
-                    got.as_slice(),
-                    expected.as_slice(),
-                    "length {len}, split {a}/{b}"
-                );
             }
         }
     }

@@ -90,6 +90,8 @@ pub mod ecdsa_nist;
 #[cfg(feature = "ed25519")]
 pub mod ed25519;
 pub mod error;
+#[cfg(all(feature = "ed25519", target_arch = "arm", target_feature = "dsp"))]
+mod fe25519_umaal;
 pub mod hash;
 pub mod hybrid;
 pub mod image;
@@ -99,6 +101,8 @@ pub mod lms;
 pub mod mldsa;
 pub mod pq;
 pub mod sha256;
+#[cfg(feature = "ed25519")]
+mod sha512;
 pub mod signature;
 pub mod source;
 #[cfg(feature = "xmss")]

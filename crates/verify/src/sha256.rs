@@ -21,8 +21,11 @@
 //! input.
 
 /// Round constants: the first 32 bits of the fractional parts of the cube
-/// roots of the first 64 primes.
-const K: [u32; 64] = [
+/// roots of the first 64 primes. Builds with Ed25519 read them as the high
+/// halves of SHA-512's (`crate::sha512::K`, the same roots to 64 bits)
+/// instead, and link only that table (256 B less).
+#[cfg(any(test, not(feature = "ed25519")))]
+static K: [u32; 64] = [
     0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
     0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
     0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
@@ -147,7 +150,7 @@ impl Sha256 {
         zeros.get_mut(at..).unwrap_or_default().fill(0);
         len.copy_from_slice(&bits.to_be_bytes());
         compress(&mut self.state, &mut w, &self.buffer);
-        for (dst, word) in out.chunks_exact_mut(4).zip(self.state) {
+        for (dst, word) in out.chunks_exact_mut(4).zip(&self.state) {
             dst.copy_from_slice(&word.to_be_bytes());
         }
     }
@@ -191,6 +194,26 @@ macro_rules! round {
     };
 }
 
+/// A round constant as SHA-256 uses it: its own, or the high half of
+/// SHA-512's.
+trait RoundConstant: Copy {
+    fn k32(self) -> u32;
+}
+
+impl RoundConstant for u32 {
+    #[inline(always)]
+    fn k32(self) -> u32 {
+        self
+    }
+}
+
+impl RoundConstant for u64 {
+    #[inline(always)]
+    fn k32(self) -> u32 {
+        (self >> 32) as u32
+    }
+}
+
 /// The 64 words of a block's message schedule.
 type Schedule = [u32; 64];
 
@@ -225,13 +248,16 @@ fn compress(state: &mut [u32; 8], w: &mut Schedule, block: &[u8; BLOCK]) {
     let [mut a, mut b, mut c, mut d, mut e, mut f, mut g, mut h] = *state;
     let mut x0 = b ^ c;
     let mut x1;
+    #[cfg(not(feature = "ed25519"))]
     let (k4, _) = K.as_chunks::<4>();
+    #[cfg(feature = "ed25519")]
+    let (k4, _) = crate::sha512::K.as_chunks::<4>();
     let (w4, _) = w.as_chunks::<4>();
     for (k, x) in k4.iter().zip(w4) {
-        round!(a, b, c, d, e, f, g, h, k[0], x[0], x0, x1);
-        round!(h, a, b, c, d, e, f, g, k[1], x[1], x1, x0);
-        round!(g, h, a, b, c, d, e, f, k[2], x[2], x0, x1);
-        round!(f, g, h, a, b, c, d, e, k[3], x[3], x1, x0);
+        round!(a, b, c, d, e, f, g, h, k[0].k32(), x[0], x0, x1);
+        round!(h, a, b, c, d, e, f, g, k[1].k32(), x[1], x1, x0);
+        round!(g, h, a, b, c, d, e, f, k[2].k32(), x[2], x0, x1);
+        round!(f, g, h, a, b, c, d, e, k[3].k32(), x[3], x1, x0);
         // Four places on, the next round's a..d are e..h and the other way
         // round: the swaps rename registers, they move nothing.
         core::mem::swap(&mut a, &mut e);
@@ -255,6 +281,16 @@ mod tests {
 
     fn hex(d: &[u8]) -> std::string::String {
         d.iter().map(|b| std::format!("{b:02x}")).collect()
+    }
+
+    /// SHA-256's constants are the high halves of SHA-512's, which the
+    /// builds with Ed25519 use instead of them.
+    #[cfg(feature = "ed25519")]
+    #[test]
+    fn round_constants_are_sha512_high_halves() {
+        for (k, k64) in K.iter().zip(crate::sha512::K) {
+            assert_eq!(*k, k64.k32());
+        }
     }
 
     #[test]
