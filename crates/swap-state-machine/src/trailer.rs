@@ -157,23 +157,28 @@ impl PartitionState {
         }
     }
 
-    /// Decode a stored byte.
+    /// Decode a stored byte. (A `match` per polarity: a search through
+    /// `to_byte` compiled to a loop over a table built on the stack.)
     pub const fn from_byte(b: u8, flags_invert: bool) -> Self {
-        let all = [
-            PartitionState::New,
-            PartitionState::Updating,
-            PartitionState::FinalFlags,
-            PartitionState::Testing,
-            PartitionState::Success,
-        ];
-        let mut i = 0;
-        while i < all.len() {
-            if all[i].to_byte(flags_invert) == b {
-                return all[i];
+        if flags_invert {
+            match b {
+                state_inverted::NEW => PartitionState::New,
+                state_inverted::UPDATING => PartitionState::Updating,
+                state_inverted::FINAL_FLAGS => PartitionState::FinalFlags,
+                state_inverted::TESTING => PartitionState::Testing,
+                state_inverted::SUCCESS => PartitionState::Success,
+                _ => PartitionState::Unknown(b),
             }
-            i += 1;
+        } else {
+            match b {
+                state::NEW => PartitionState::New,
+                state::UPDATING => PartitionState::Updating,
+                state::FINAL_FLAGS => PartitionState::FinalFlags,
+                state::TESTING => PartitionState::Testing,
+                state::SUCCESS => PartitionState::Success,
+                _ => PartitionState::Unknown(b),
+            }
         }
-        PartitionState::Unknown(b)
     }
 }
 
@@ -224,20 +229,23 @@ impl SectorFlag {
     /// Decode a nibble (upper bits ignored).
     pub const fn from_nibble(n: u8, flags_invert: bool) -> Self {
         let n = n & 0x0F;
-        let all = [
-            SectorFlag::New,
-            SectorFlag::Swapping,
-            SectorFlag::Backup,
-            SectorFlag::Updated,
-        ];
-        let mut i = 0;
-        while i < all.len() {
-            if all[i].to_nibble(flags_invert) == n {
-                return all[i];
+        if flags_invert {
+            match n {
+                sector_flag_inverted::NEW => SectorFlag::New,
+                sector_flag_inverted::SWAPPING => SectorFlag::Swapping,
+                sector_flag_inverted::BACKUP => SectorFlag::Backup,
+                sector_flag_inverted::UPDATED => SectorFlag::Updated,
+                _ => SectorFlag::Unknown(n),
             }
-            i += 1;
+        } else {
+            match n {
+                sector_flag::NEW => SectorFlag::New,
+                sector_flag::SWAPPING => SectorFlag::Swapping,
+                sector_flag::BACKUP => SectorFlag::Backup,
+                sector_flag::UPDATED => SectorFlag::Updated,
+                _ => SectorFlag::Unknown(n),
+            }
         }
-        SectorFlag::Unknown(n)
     }
 }
 
@@ -878,6 +886,36 @@ mod tests {
 
     fn layout() -> PartitionSet {
         PartitionSet::internal(0, [0, PSIZE, 2 * PSIZE], PSIZE, SECTOR, SECTOR)
+    }
+
+    /// Every byte decodes to the state whose encoding it is, in both
+    /// polarities, and to `Unknown` otherwise; the same for nibbles.
+    #[test]
+    fn states_and_flags_decode_every_byte() {
+        use PartitionState as S;
+        use SectorFlag as F;
+        let states = [S::New, S::Updating, S::FinalFlags, S::Testing, S::Success];
+        let flags = [F::New, F::Swapping, F::Backup, F::Updated];
+        for invert in [false, true] {
+            for b in 0..=255u8 {
+                let want = states
+                    .into_iter()
+                    .find(|s| s.to_byte(invert) == b)
+                    .unwrap_or(S::Unknown(b));
+                assert_eq!(S::from_byte(b, invert), want, "{b:#04x} {invert}");
+                let want = flags
+                    .into_iter()
+                    .find(|f| f.to_nibble(invert) == b & 0x0F)
+                    .unwrap_or(F::Unknown(b & 0x0F));
+                assert_eq!(F::from_nibble(b, invert), want, "{b:#04x} {invert}");
+            }
+            for s in states {
+                assert_eq!(S::from_byte(s.to_byte(invert), invert), s);
+            }
+            for f in flags {
+                assert_eq!(F::from_nibble(f.to_nibble(invert), invert), f);
+            }
+        }
     }
 
     fn flash(write_once: bool) -> SingleFlash<MemFlash> {
