@@ -81,9 +81,9 @@ pub enum Command {
         board: String,
     },
     /// The chip's Ed25519: its field multiplication (assembly on the
-    /// Cortex-M4) against the portable one, and its verdicts (wolfBoot's
-    /// images, our signatures, edge cases) against ed25519-dalek's, under
-    /// QEMU (part of `test` on mps2-an386).
+    /// Cortex-M3 and M4) against the portable one, and its verdicts
+    /// (wolfBoot's images, our signatures, edge cases) against
+    /// ed25519-dalek's, under QEMU (part of `test`).
     Ed25519Check {
         /// mps2-an385 or mps2-an386.
         #[arg(long)]

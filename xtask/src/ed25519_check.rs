@@ -1,9 +1,9 @@
-//! The on-chip Ed25519 check (`mps2-an386 Ed25519 on the chip` in
-//! `cargo xtask test`): the cases the host writes for the board's
+//! The on-chip Ed25519 check (`mps2-an385 Ed25519 on the chip` and the
+//! same on mps2-an386 in `cargo xtask test`): the cases the host writes for the board's
 //! `ed25519-check` program, each with ed25519-dalek's verdict (the crate
 //! our host tools sign with), and the QEMU run that compares the chip's
 //! verdicts with them. The program also compares the chip's field
-//! multiplication (assembly on ARMv7E-M) with the portable one.
+//! multiplication (assembly on ARMv7-M and ARMv7E-M) with the portable one.
 //!
 //! The cases: wolfBoot's own Ed25519 images (key, digest field and
 //! signature as its C `sign` wrote them; SHA-256, SHA-384 and SHA3-384

@@ -726,6 +726,9 @@ pub fn test(sign_cli: &Path, quick: bool) -> Result<(), String> {
     // The chip's ECDSA P-256 verdicts against the host's: RustCrypto's
     // `p256` with 32-bit words here, P256-Cortex-M4 on mps2-an386 below.
     ecdsa_check(&AN385, sign_cli)?;
+    // The Ed25519 field product is assembly on both cores (UMLAL here,
+    // UMAAL on the Cortex-M4): checked against the portable one.
+    ed25519_check(&AN385, sign_cli)?;
     e2e(&AN385, sign_cli, &["--sign", "ecc256", "--quiet"])?;
     if !quick {
         e2e(
@@ -770,7 +773,6 @@ pub fn test(sign_cli: &Path, quick: bool) -> Result<(), String> {
     // sweeps every point, the M4 build adds its own crypto codegen.
     toolchain(&AN386)?;
     ecdsa_check(&AN386, sign_cli)?;
-    // The Ed25519 field multiplication is assembly on the Cortex-M4 only.
     ed25519_check(&AN386, sign_cli)?;
     e2e(
         &AN386,
@@ -796,7 +798,7 @@ pub fn test(sign_cli: &Path, quick: bool) -> Result<(), String> {
 
 /// The chip's Ed25519 against the host's (the board's `ed25519-check`
 /// program and xtask's `ed25519_check` cases): the field multiplication
-/// (assembly on mps2-an386) against the portable one on edge and
+/// (assembly on both cores) against the portable one on edge and
 /// pseudo-random operands, then every verdict against ed25519-dalek's, on
 /// wolfBoot's Ed25519 images and every edge case, under QEMU.
 pub fn ed25519_check(board: &Board, sign_cli: &Path) -> Result<(), String> {

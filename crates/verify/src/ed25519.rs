@@ -20,9 +20,9 @@
 //! no UMAAL, 1.76 → 1.85 M). Field elements are eight 32-bit limbs (values
 //! below 2^256, reduced modulo p = 2^255 − 19 only to encode or compare), so
 //! that a multiplication is 64 multiply-accumulates, one UMAAL each on
-//! ARMv7E-M; there the product is assembly (`fe25519_umaal`: 268 B instead
-//! of 912, and faster), checked on the chip against the portable code
-//! below. SHA-512 is `sha512`'s, whose round constants SHA-256 shares in
+//! ARMv7E-M. On ARMv7-M and ARMv7E-M the product is assembly
+//! (`fe25519_arm`: a quarter of the code of the Rust below, and faster),
+//! checked on the chip against the portable code below. SHA-512 is `sha512`'s, whose round constants SHA-256 shares in
 //! these builds. The limb loops are written out (`unroll8!`) so that the limbs
 //! stay in registers, points are updated in place and products written
 //! where they are wanted: at opt-level "z" every 32- or 128-byte value
@@ -65,23 +65,24 @@ pub fn verify(
 // ---------------------------------------------------------------------------
 // The field GF(2^255 − 19).
 
-/// The ARMv7E-M field multiplication (assembly, `fe25519_umaal`) against
+/// The ARMv7-M / ARMv7E-M field multiplication (assembly, `fe25519_arm`) against
 /// the portable one on the operands `a` and `b` (any values below 2^256,
 /// as little-endian 32-bit limbs): whether both give the same bits. For
 /// the on-chip check (`mps2-an385`'s `ed25519-check` program, run by
-/// `cargo xtask test` on mps2-an386); not part of the verifier.
-#[cfg(all(target_arch = "arm", target_feature = "dsp"))]
+/// `cargo xtask test` on mps2-an385 and mps2-an386); not part of the
+/// verifier.
+#[cfg(all(target_arch = "arm", target_feature = "thumb2"))]
 #[doc(hidden)]
 pub fn assembly_mul_agrees(a: &[u32; 8], b: &[u32; 8]) -> bool {
     let (a, b) = (Fe(*a), Fe(*b));
     let mut want = ZERO;
     a.mul_portable(&b, &mut want);
-    crate::fe25519_umaal::mul(&a, &b).0 == want.0
+    crate::fe25519_arm::mul(&a, &b).0 == want.0
 }
 
 /// A field element: eight little-endian 32-bit limbs, any value below 2^256
 /// (congruent to the element modulo p). `repr(C)`: the ARMv7E-M assembly
-/// returns one (`fe25519_umaal::mul`).
+/// returns one (`fe25519_arm::mul`).
 #[derive(Clone, Copy, Debug)]
 #[repr(C)]
 pub(crate) struct Fe(pub(crate) [u32; 8]);
@@ -183,14 +184,14 @@ impl Fe {
     /// The product, reduced below 2^256: the schoolbook product row by
     /// row, one multiply-accumulate per limb pair (UMAAL on ARMv7E-M), then
     /// low + 38·high.
-    #[cfg(all(target_arch = "arm", target_feature = "dsp"))]
+    #[cfg(all(target_arch = "arm", target_feature = "thumb2"))]
     #[inline(always)]
     fn mul(&self, b: &Fe) -> Fe {
-        crate::fe25519_umaal::mul(self, b)
+        crate::fe25519_arm::mul(self, b)
     }
 
     /// The product, reduced below 2^256 (see `mul_portable`).
-    #[cfg(not(all(target_arch = "arm", target_feature = "dsp")))]
+    #[cfg(not(all(target_arch = "arm", target_feature = "thumb2")))]
     #[inline(always)]
     fn mul(&self, b: &Fe) -> Fe {
         let mut r = ZERO;
@@ -199,15 +200,15 @@ impl Fe {
     }
 
     /// `out` ← self·b: the product written straight where it is wanted.
-    /// In assembly on ARMv7E-M (`fe25519_umaal`), the same result.
-    #[cfg(all(target_arch = "arm", target_feature = "dsp"))]
+    /// In assembly on ARMv7-M and ARMv7E-M (`fe25519_arm`), the same result.
+    #[cfg(all(target_arch = "arm", target_feature = "thumb2"))]
     #[inline(always)]
     fn mul_into(&self, b: &Fe, out: &mut Fe) {
-        *out = crate::fe25519_umaal::mul(self, b);
+        *out = crate::fe25519_arm::mul(self, b);
     }
 
     /// `out` ← self·b: the product written straight where it is wanted.
-    #[cfg(not(all(target_arch = "arm", target_feature = "dsp")))]
+    #[cfg(not(all(target_arch = "arm", target_feature = "thumb2")))]
     fn mul_into(&self, b: &Fe, out: &mut Fe) {
         self.mul_portable(b, out);
     }

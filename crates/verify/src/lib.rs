@@ -90,8 +90,8 @@ pub mod ecdsa_nist;
 #[cfg(feature = "ed25519")]
 pub mod ed25519;
 pub mod error;
-#[cfg(all(feature = "ed25519", target_arch = "arm", target_feature = "dsp"))]
-mod fe25519_umaal;
+#[cfg(all(feature = "ed25519", target_arch = "arm", target_feature = "thumb2"))]
+mod fe25519_arm;
 pub mod hash;
 pub mod hybrid;
 pub mod image;

@@ -1,8 +1,10 @@
 //! On-chip check of Ed25519 (feature `ed25519-check`; run by
-//! `cargo xtask test` as `mps2-an386 Ed25519 on the chip`).
+//! `cargo xtask test` as `mps2-an385 Ed25519 on the chip` and the same on
+//! mps2-an386).
 //!
-//! Two parts. First the field multiplication: on ARMv7E-M it is assembly
-//! (`wolfboot-verify`'s `fe25519_umaal`), which no host test can run, so
+//! Two parts. First the field multiplication: on ARMv7-M and ARMv7E-M it
+//! is assembly (`wolfboot-verify`'s `fe25519_arm`, UMLAL on the Cortex-M3,
+//! UMAAL on the M4), which no host test can run, so
 //! here it is compared, bit for bit, with the portable Rust product on
 //! edge operands (zero, one, p and its neighbours, 2^255, all ones,
 //! 2^256 − 38, ...: every pair of them) and on pseudo-random ones whose
@@ -79,7 +81,7 @@ mod firmware {
 
     /// The edge operands: 0, 1, 19, 38, 2^32 − 1, p − 1, p, p + 1,
     /// 2^255 − 1, 2^255, 2^256 − 38, 2^256 − 1, and two bit patterns.
-    #[cfg(target_feature = "dsp")]
+    #[cfg(target_feature = "thumb2")]
     const EDGES: [[u32; 8]; 14] = {
         const M: u32 = u32::MAX;
         [
@@ -103,7 +105,7 @@ mod firmware {
     /// Field products compared with the portable code: every pair of edge
     /// operands, then pseudo-random pairs (xorshift32) whose limbs are each
     /// random, zero or all ones. Returns how many, and whether all agreed.
-    #[cfg(target_feature = "dsp")]
+    #[cfg(target_feature = "thumb2")]
     fn field_products(con: &mut Uart) -> (u32, bool) {
         use wolfboot_verify::ed25519::assembly_mul_agrees;
         let (mut n, mut agree) = (0u32, 0u32);
@@ -142,9 +144,9 @@ mod firmware {
         (n, agree == n)
     }
 
-    /// Without ARMv7E-M's DSP instructions (the Cortex-M3) there is no
-    /// assembly: the portable product is the only one.
-    #[cfg(not(target_feature = "dsp"))]
+    /// Without Thumb-2 (ARMv6-M) there is no assembly: the portable
+    /// product is the only one.
+    #[cfg(not(target_feature = "thumb2"))]
     fn field_products(_con: &mut Uart) -> (u32, bool) {
         (0, true)
     }
@@ -162,5 +164,5 @@ mod firmware {
 
 #[cfg(not(target_os = "none"))]
 fn main() {
-    eprintln!("ed25519-check is firmware: `cargo xtask test` runs it on mps2-an386");
+    eprintln!("ed25519-check is firmware: `cargo xtask test` runs it on mps2-an385 and mps2-an386");
 }
