@@ -495,29 +495,18 @@ impl Point {
             self.t = ZERO;
         }
     }
-
-    /// P, 3P, 5P, ..., 15P: the odd multiples a width-5 NAF digit selects.
-    fn odd_multiples(&self) -> [Cached; 8] {
-        let mut acc = *self;
-        acc.double(true);
-        let p2 = acc.cached();
-        acc = *self;
-        let mut table = [self.cached(); 8];
-        for entry in table.iter_mut().skip(1) {
-            acc.add_cached(&p2, false, true);
-            *entry = acc.cached();
-        }
-        table
-    }
 }
 
-/// [a]A + [b]B, variable time: one shared chain of doublings, width-5 NAF
-/// digits of both scalars.
+/// [a]A + [b]B, variable time: one shared chain of doublings, the plain
+/// (width-2) NAF digits of both scalars, each non-zero digit adding or
+/// subtracting A or B itself. A width-5 NAF with tables of odd multiples
+/// adds about half as often, for 0.2 KB more code (and 0.17 M fewer
+/// instructions per signature, measured on mps2-an386).
 fn double_scalar_mul(a: &[u32; 8], point: &Point, b: &[u32; 8]) -> Point {
-    let a_naf = naf::<256>(a);
-    let b_naf = naf::<256>(b);
-    let a_table = point.odd_multiples();
-    let b_table = base().odd_multiples();
+    let a_naf = naf::<256, 2>(a);
+    let b_naf = naf::<256, 2>(b);
+    let a_point = point.cached();
+    let b_point = base().cached();
     let top = a_naf
         .iter()
         .zip(&b_naf)
@@ -529,12 +518,11 @@ fn double_scalar_mul(a: &[u32; 8], point: &Point, b: &[u32; 8]) -> Point {
     for (da, db) in a_naf.iter().zip(&b_naf).take(top + 1).rev() {
         // T is needed only by an addition that follows.
         r.double(*da != 0 || *db != 0);
-        for (digit, table, more) in [(*da, &a_table, *db != 0), (*db, &b_table, false)] {
-            if let Some(q) = table.get(usize::from(digit.unsigned_abs() / 2)) {
-                if digit != 0 {
-                    r.add_cached(q, digit < 0, more);
-                }
-            }
+        if *da != 0 {
+            r.add_cached(&a_point, *da < 0, *db != 0);
+        }
+        if *db != 0 {
+            r.add_cached(&b_point, *db < 0, false);
         }
     }
     r
