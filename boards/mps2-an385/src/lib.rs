@@ -15,6 +15,8 @@
 //! * `semihost` (target only): QEMU exit status and host file calls.
 //! * `bench` (feature `bench`, target only): instruction counts from the
 //!   CMSDK timer under QEMU `-icount shift=0`.
+//! * `selfcheck` (features `ecdsa-check`, `ed25519-check`, target only):
+//!   the check programs' comparison of SHA-256's assembly with its Rust.
 //!
 //! The bootloader binary is `src/main.rs`; the test application is
 //! `examples/mps2-an385-app`.
@@ -36,6 +38,15 @@ pub use wolfboot_mcu_boot::semihost;
 
 #[cfg(all(feature = "bench", target_arch = "arm", target_os = "none"))]
 pub mod bench;
+
+/// The on-chip check programs' shared SHA-256 check (ARMv7-M targets).
+#[cfg(all(
+    any(feature = "ecdsa-check", feature = "ed25519-check"),
+    target_arch = "arm",
+    target_feature = "thumb2",
+    target_os = "none"
+))]
+pub mod selfcheck;
 
 /// The board this firmware was built for: `mps2-an385` (Cortex-M3,
 /// `thumbv7m-none-eabi`) or `mps2-an386` (Cortex-M4, `thumbv7em-none-eabi`),

@@ -101,6 +101,8 @@ pub mod lms;
 pub mod mldsa;
 pub mod pq;
 pub mod sha256;
+#[cfg(all(target_arch = "arm", target_feature = "thumb2"))]
+mod sha256_arm;
 #[cfg(feature = "ed25519")]
 mod sha512;
 pub mod signature;

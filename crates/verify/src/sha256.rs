@@ -25,7 +25,7 @@
 /// halves of SHA-512's (`crate::sha512::K`, the same roots to 64 bits)
 /// instead, and link only that table (256 B less).
 #[cfg(any(test, not(feature = "ed25519")))]
-static K: [u32; 64] = [
+pub(crate) static K: [u32; 64] = [
     0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
     0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
     0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
@@ -221,11 +221,45 @@ type Schedule = [u32; 64];
 /// before it reads it).
 const SCHEDULE: Schedule = [0; 64];
 
-/// The compression function on one block.
+/// The compression function on one block: assembly on ARMv7-M and
+/// ARMv7E-M (`sha256_arm`), [`compress_portable`] elsewhere.
+#[cfg(all(target_arch = "arm", target_feature = "thumb2"))]
+#[inline(always)]
+fn compress(state: &mut [u32; 8], w: &mut Schedule, block: &[u8; BLOCK]) {
+    crate::sha256_arm::compress(state, w, block, crate::sha256_arm::round_constants());
+}
+
+#[cfg(not(all(target_arch = "arm", target_feature = "thumb2")))]
+#[inline(always)]
+fn compress(state: &mut [u32; 8], w: &mut Schedule, block: &[u8; BLOCK]) {
+    compress_portable(state, w, block);
+}
+
+/// The assembly compression function (`sha256_arm`) against the portable
+/// one on `state` and `block`: whether both give the same state. For the
+/// on-chip check (`mps2-an385`'s `ed25519-check` program, run by
+/// `cargo xtask test` on mps2-an385 and mps2-an386); not part of the hash.
+#[cfg(all(target_arch = "arm", target_feature = "thumb2"))]
+#[doc(hidden)]
+pub fn assembly_compress_agrees(state: &[u32; 8], block: &[u8; BLOCK]) -> bool {
+    let (mut ours, mut want) = (*state, *state);
+    let mut w = SCHEDULE;
+    crate::sha256_arm::compress(
+        &mut ours,
+        &mut w,
+        block,
+        crate::sha256_arm::round_constants(),
+    );
+    compress_portable(&mut want, &mut w, block);
+    ours == want
+}
+
+/// The compression function on one block, in Rust: every target but
+/// ARMv7-M, and the reference the assembly is checked against on the chip.
 // Indices are loop counters below the array's constant length, which the
 // compiler sees too: no bounds check remains.
 #[allow(clippy::indexing_slicing)]
-fn compress(state: &mut [u32; 8], w: &mut Schedule, block: &[u8; BLOCK]) {
+fn compress_portable(state: &mut [u32; 8], w: &mut Schedule, block: &[u8; BLOCK]) {
     for (word, bytes) in w.iter_mut().zip(block.chunks_exact(4)) {
         let mut b = [0u8; 4];
         b.copy_from_slice(bytes);

@@ -36,6 +36,7 @@ mod firmware {
         // SAFETY: the only UART user in this program.
         let mut con = unsafe { Uart::new(115_200) };
         let (products, mut ok) = field_products(&mut con);
+        ok &= wolfboot_board_mps2_an385::selfcheck::sha256_assembly(&mut con, "ed25519-check");
         let Some(file) = HostFile::open(b"ed25519-cases.bin\0", MODE_READ_BINARY) else {
             con.println("ed25519-check: cannot open ed25519-cases.bin");
             semihost::exit(2)
