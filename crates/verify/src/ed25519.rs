@@ -54,7 +54,7 @@ pub fn verify(
     }
     let h = crate::sha512::digest([r, pubkey, msg]);
     let k = reduce_wide(&h);
-    let check = double_scalar_mul(&k, &a.negate(), &s).compress();
+    let check = double_scalar_mul(&k, &a, &s).compress();
     if check.as_slice() == r {
         Ok(())
     } else {
@@ -431,6 +431,7 @@ impl Point {
         out
     }
 
+    #[cfg(test)]
     fn negate(&self) -> Point {
         Point {
             x: self.x.neg(),
@@ -497,9 +498,10 @@ impl Point {
     }
 }
 
-/// [a]A + [b]B, variable time: one shared chain of doublings, the plain
+/// [b]B − [a]A, variable time: one shared chain of doublings, the plain
 /// (width-2) NAF digits of both scalars, each non-zero digit adding or
-/// subtracting A or B itself. A width-5 NAF with tables of odd multiples
+/// subtracting A or B itself (A's digits with their signs flipped: no
+/// negated copy of A). A width-5 NAF with tables of odd multiples
 /// adds about half as often, for 0.2 KB more code (and 0.17 M fewer
 /// instructions per signature, measured on mps2-an386).
 fn double_scalar_mul(a: &[u32; 8], point: &Point, b: &[u32; 8]) -> Point {
@@ -519,7 +521,7 @@ fn double_scalar_mul(a: &[u32; 8], point: &Point, b: &[u32; 8]) -> Point {
         // T is needed only by an addition that follows.
         r.double(*da != 0 || *db != 0);
         if *da != 0 {
-            r.add_cached(&a_point, *da < 0, *db != 0);
+            r.add_cached(&a_point, *da > 0, *db != 0);
         }
         if *db != 0 {
             r.add_cached(&b_point, *db < 0, false);
