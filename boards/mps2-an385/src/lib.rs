@@ -13,6 +13,7 @@
 //! * [`verifier`]: the swap state machine's image check, by `wolfboot-verify`
 //!   with the bootloader's keystore.
 //! * `semihost` (target only): QEMU exit status and host file calls.
+//! * `mem` (target only): small `memcpy` and `memset` for the firmware.
 //! * `bench` (feature `bench`, target only): instruction counts from the
 //!   CMSDK timer under QEMU `-icount shift=0`.
 //! * `selfcheck` (features `ecdsa-check`, `ed25519-check`, target only):
@@ -58,6 +59,9 @@ pub const BANNER: &str = concat!("wolfboot-rs bootloader (", env!("WOLFBOOT_MPS2
 
 #[cfg(all(target_arch = "arm", target_os = "none"))]
 mod rt;
+
+#[cfg(all(target_arch = "arm", target_os = "none"))]
+mod mem;
 
 /// The flash device of a firmware: the code SRAM above the bootloader,
 /// watched by the test harness monitor.

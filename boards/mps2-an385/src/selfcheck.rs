@@ -1,8 +1,13 @@
 //! What the on-chip check programs (`src/bin/ecdsa-check.rs`,
 //! `src/bin/ed25519-check.rs`) share: SHA-256's assembly block function
 //! (`wolfboot-verify`'s `sha256_arm`, on ARMv7-M and ARMv7E-M) against the
-//! portable one. Each program checks the constants table of its build:
-//! SHA-256's own in the ECDSA one, SHA-512's high halves in the Ed25519 one.
+//! portable one, and the firmware's own `memcpy` and `memset` (`mem`)
+//! against byte loops. Each program checks the SHA-256 constants table of
+//! its build: SHA-256's own in the ECDSA one, SHA-512's high halves in the
+//! Ed25519 one.
+
+use core::hint::black_box;
+use core::ptr::{read_volatile, write_volatile};
 
 use crate::console::{Console, Uart};
 use wolfboot_verify::sha256::assembly_compress_agrees;
@@ -41,4 +46,57 @@ pub fn sha256_assembly(con: &mut Uart, program: &str) -> bool {
     con.dec(n);
     con.println(" SHA-256 blocks of the assembly agree with the portable code");
     n == 4096 && agree == n
+}
+
+/// `memcpy` and `memset` (the firmware's own, `mem`, reached through the
+/// copies and fills the compiler emits) against byte loops written with
+/// volatile accesses (which the compiler cannot turn into calls of them):
+/// every destination and source offset 0 to 3 and every length 0 to 70,
+/// with the bytes around the destination checked untouched. Prints the
+/// count; returns whether all agreed.
+pub fn mem_routines(con: &mut Uart, program: &str) -> bool {
+    const LEN: usize = 80;
+    let mut src = [0u8; LEN];
+    for (i, b) in src.iter_mut().enumerate() {
+        *b = (i as u8).wrapping_mul(37).wrapping_add(11);
+    }
+    let (mut n, mut agree) = (0u32, 0u32);
+    for fill in [false, true] {
+        for d in 0..4 {
+            for s in 0..4 {
+                for len in 0..=70 {
+                    let mut got = [0xA5u8; LEN];
+                    let mut want = [0xA5u8; LEN];
+                    let (d, s, len) = (black_box(d), black_box(s), black_box(len));
+                    // SAFETY: `d + len` and `s + len` are at most 73 <= LEN:
+                    // both ranges lie inside their arrays, which are distinct.
+                    unsafe {
+                        let dst = got.as_mut_ptr().add(d);
+                        if fill {
+                            core::ptr::write_bytes(dst, black_box(0x3C), len);
+                        } else {
+                            core::ptr::copy_nonoverlapping(src.as_ptr().add(s), dst, len);
+                        }
+                        for i in 0..len {
+                            let v = if fill {
+                                0x3C
+                            } else {
+                                read_volatile(src.as_ptr().add(s + i))
+                            };
+                            write_volatile(want.as_mut_ptr().add(d + i), v);
+                        }
+                    }
+                    n += 1;
+                    agree += u32::from(got == want);
+                }
+            }
+        }
+    }
+    con.print(program);
+    con.print(": ");
+    con.dec(agree);
+    con.print(" of ");
+    con.dec(n);
+    con.println(" copies and fills agree with byte loops");
+    agree == n
 }

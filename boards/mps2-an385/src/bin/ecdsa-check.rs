@@ -13,7 +13,8 @@
 //! `ecdsa_nist` on the M3) and
 //! exits 0 only when every verdict agrees. First it compares SHA-256's
 //! assembly block function with the portable one (`selfcheck`), with the
-//! constants table of a build without Ed25519.
+//! constants table of a build without Ed25519, and the firmware's
+//! `memcpy`/`memset` with byte loops.
 #![cfg_attr(target_os = "none", no_std, no_main)]
 
 #[cfg(target_os = "none")]
@@ -36,7 +37,8 @@ mod firmware {
             con.println("ecdsa-check: cannot open ecdsa-cases.bin");
             semihost::exit(2)
         };
-        let sha256_ok = wolfboot_board_mps2_an385::selfcheck::sha256_assembly(&mut con, "ecdsa-check");
+        let sha256_ok = wolfboot_board_mps2_an385::selfcheck::sha256_assembly(&mut con, "ecdsa-check")
+            & wolfboot_board_mps2_an385::selfcheck::mem_routines(&mut con, "ecdsa-check");
         let (mut cases, mut agree) = (0u32, 0u32);
         let mut case = [0u8; CASE_LEN];
         while file.read(&mut case) == CASE_LEN {

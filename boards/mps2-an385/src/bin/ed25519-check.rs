@@ -37,6 +37,7 @@ mod firmware {
         let mut con = unsafe { Uart::new(115_200) };
         let (products, mut ok) = field_products(&mut con);
         ok &= wolfboot_board_mps2_an385::selfcheck::sha256_assembly(&mut con, "ed25519-check");
+        ok &= wolfboot_board_mps2_an385::selfcheck::mem_routines(&mut con, "ed25519-check");
         let Some(file) = HostFile::open(b"ed25519-cases.bin\0", MODE_READ_BINARY) else {
             con.println("ed25519-check: cannot open ed25519-cases.bin");
             semihost::exit(2)
