@@ -445,8 +445,8 @@ fn double_scalar_mul<const L: usize, const D: usize>(
 where
     Modulus<L>: MontMul<L>,
 {
-    let a_naf = naf::<D, 5>(a);
-    let b_naf = naf::<D, 5>(b);
+    let a_naf = naf::<D>(a);
+    let b_naf = naf::<D>(b);
     let Some(top) = a_naf
         .iter()
         .zip(&b_naf)

@@ -60,14 +60,13 @@ pub(crate) fn below<const L: usize>(a: &[u32; L], b: &[u32; L]) -> bool {
     false
 }
 
-/// Width-`W` non-adjacent form of a scalar (limbs, little-endian), `D`
-/// digits: one more than its bits (e.g. 257 for a 256-bit scalar, the last
-/// carry being digit 256; 256 for one below 2^255, as Ed25519's): digits
-/// odd in −(2^(W−1) − 1)..=2^(W−1) − 1 or zero, at least W − 1 zeros after
-/// each non-zero one, Σ digit[i]·2^i equal to the scalar. `W` from 2 (the
-/// plain NAF, digits ±1) to 7.
-pub(crate) fn naf<const D: usize, const W: u32>(s: &[u32]) -> [i8; D] {
-    const { assert!(W >= 2 && W <= 7) };
+/// Width-5 non-adjacent form of a scalar (limbs, little-endian), `D` digits:
+/// one more than its bits (e.g. 257 for a 256-bit scalar, the last carry
+/// being digit 256; 256 for one below 2^255), for ECDSA (`ecdsa_nist`):
+/// digits odd in −15..=15 or zero, at least four zeros after each non-zero
+/// one, Σ digit[i]·2^i equal to the scalar.
+#[cfg(any(test, feature = "ecc256-compact", feature = "ecc384-compact"))]
+pub(crate) fn naf<const D: usize>(s: &[u32]) -> [i8; D] {
     let mut naf = [0i8; D];
     let mut carry = 0u32;
     let mut pos = 0usize;
@@ -75,22 +74,22 @@ pub(crate) fn naf<const D: usize, const W: u32>(s: &[u32]) -> [i8; D] {
         let lo = s.get(pos / 32).copied().unwrap_or(0);
         let hi = s.get(pos / 32 + 1).copied().unwrap_or(0);
         let bits = ((u64::from(hi) << 32 | u64::from(lo)) >> (pos % 32)) as u32;
-        let window = carry + (bits & ((1 << W) - 1));
+        let window = carry + (bits & 31);
         if window & 1 == 0 {
             pos += 1;
             continue;
         }
-        let digit = if window < 1 << (W - 1) {
+        let digit = if window < 16 {
             carry = 0;
             window as i8
         } else {
             carry = 1;
-            window as i8 - (1 << W) as i8
+            window as i8 - 32
         };
         if let Some(d) = naf.get_mut(pos) {
             *d = digit;
         }
-        pos += W as usize;
+        pos += 5;
     }
     naf
 }
@@ -138,22 +137,20 @@ pub(crate) mod tests {
         acc
     }
 
-    /// The digits sum to `scalar` and have the width-`w` NAF form.
-    fn check(digits: &[i8], scalar: &[u32; 8], w: u32) {
+    /// The digits sum to `scalar` and have the width-5 NAF form.
+    fn check(digits: &[i8], scalar: &[u32; 8]) {
         let acc = value(digits);
         let low: std::vec::Vec<u32> = acc[..8].iter().map(|v| *v as u32).collect();
         assert_eq!(low, scalar);
         assert_eq!(acc[8], 0);
-        check_form(digits, w);
+        check_form(digits);
     }
 
-    fn check_form(digits: &[i8], w: u32) {
-        let max = (1i8 << (w - 1)) - 1;
+    fn check_form(digits: &[i8]) {
         for (i, d) in digits.iter().enumerate() {
-            assert!(*d == 0 || (d % 2 != 0 && (-max..=max).contains(d)));
+            assert!(*d == 0 || (d % 2 != 0 && (-15..=15).contains(d)));
             if *d != 0 {
-                let zeros = w as usize - 1;
-                assert!(digits[i + 1..].iter().take(zeros).all(|x| *x == 0));
+                assert!(digits[i + 1..].iter().take(4).all(|x| *x == 0));
             }
         }
     }
@@ -169,13 +166,11 @@ pub(crate) mod tests {
             if i % 10 == 0 {
                 b = [u32::MAX; 8];
             }
-            // Any 256-bit scalar in 257 digits (the P-256 scalars), width 5.
-            check(&super::naf::<257, 5>(&b), &b, 5);
-            check(&super::naf::<257, 2>(&b), &b, 2);
-            // Below 2^255 in 256 (the Ed25519 scalars), width 2 as there.
+            // Any 256-bit scalar in 257 digits (the P-256 scalars).
+            check(&super::naf::<257>(&b), &b);
+            // Below 2^255 in 256 (the Ed25519 scalars).
             b[7] &= 0x7fff_ffff;
-            check(&super::naf::<256, 2>(&b), &b, 2);
-            check(&super::naf::<256, 5>(&b), &b, 5);
+            check(&super::naf::<256>(&b), &b);
         }
     }
 }
