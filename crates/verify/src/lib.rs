@@ -10,13 +10,15 @@
 //! # Table of contents
 //!
 //! * [`hash`]: streaming digests ([`ImageHasher`]) and key hints ([`key_hint`]);
-//!   [`sha256`]: the SHA-256 they use (sized and timed for the boot path).
+//!   [`sha256`]: the SHA-256 they use (sized and timed for the boot path;
+//!   its block function in assembly on ARMv7-M, `sha256_arm`).
 //! * [`source`]: where image bytes come from ([`ImageSource`]): a slice, or a
 //!   flash partition read in small chunks ([`FlashSource`]).
 //! * [`keystore`]: trusted public keys ([`KeySlot`], [`Keystore`]) and
 //!   wolfBoot's binary key slot format ([`parse_keystore_slot`]).
 //! * [`signature`]: one signature check per algorithm ([`verify_signature`]);
-//!   [`ed25519`]: the Ed25519 check (verify only, sized and timed for the boot path);
+//!   [`ed25519`]: the Ed25519 check (verify only, sized and timed for the boot path;
+//!   its SHA-512 `sha512`, its field product in assembly on ARMv7-M, `fe25519_arm`);
 //!   [`ecdsa_nist`]: ECDSA P-256 and P-384 the same way, for Arm cores
 //!   (features `ecc256-compact`, `ecc384-compact`).
 //! * [`mldsa`], [`lms`], [`xmss`]: the post-quantum schemes; [`pq`]: their
