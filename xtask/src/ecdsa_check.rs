@@ -236,10 +236,7 @@ pub fn cases() -> Result<Vec<(Case, bool)>, String> {
 
 /// Write the cases to `path`; returns how many.
 pub fn write_cases(path: &Path) -> Result<usize, String> {
-    let cases = cases()?;
-    let bytes: Vec<u8> = cases.iter().flat_map(|(c, v)| c.encode(*v)).collect();
-    std::fs::write(path, bytes).map_err(|e| format!("{}: {e}", path.display()))?;
-    Ok(cases.len())
+    crate::util::write_judged(path, &cases()?, Case::encode)
 }
 
 #[cfg(test)]

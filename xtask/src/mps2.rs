@@ -799,45 +799,22 @@ pub fn test(sign_cli: &Path, quick: bool) -> Result<(), String> {
 /// The chip's Ed25519 against the host's (the board's `ed25519-check`
 /// program and xtask's `ed25519_check` cases): the field multiplication
 /// (assembly on both cores) against the portable one on edge and
-/// pseudo-random operands, then every verdict against ed25519-dalek's, on
-/// wolfBoot's Ed25519 images and every edge case, under QEMU.
+/// pseudo-random operands, SHA-256's assembly and the firmware's
+/// `memcpy`/`memset` likewise, then every verdict against ed25519-dalek's,
+/// on wolfBoot's Ed25519 images and every edge case, under QEMU.
 pub fn ed25519_check(board: &Board, sign_cli: &Path) -> Result<(), String> {
-    let tc = toolchain(board)?;
-    let work = work_root(board).join("ed25519-check");
-    let keystore = ensure_key(sign_cli, &work, "ed25519")?;
-    let cases = crate::ed25519_check::write_cases(&work.join("ed25519-cases.bin"))?;
-    run(
-        &format!("build {} ed25519-check", board.name),
-        firmware_build(
-            &tc,
-            board,
-            &board_dir(),
-            Some("ed25519,sha256,ed25519-check"),
-            Some(&keystore),
-        )
-        .args(["--bin", "ed25519-check"])
-        .env(
-            "WOLFBOOT_IMAGE_HEADER_SIZE",
-            header_size("ed25519").to_string(),
-        ),
-    )?;
-    let elf = root()
-        .join(BOARD)
-        .join("target")
-        .join(board.target)
-        .join("release/ed25519-check");
-    let mut c = Command::new("timeout");
-    c.current_dir(&work)
-        .args(["300", "qemu-system-arm"])
-        .args(["-machine", board.machine, "-cpu", board.cpu, "-nographic"])
-        .args(["-semihosting-config", "enable=on,target=native", "-kernel"])
-        .arg(elf);
-    run(
-        &format!(
-            "{} Ed25519 on the chip: field products, {cases} verdicts against ed25519-dalek's",
-            board.name
-        ),
-        &mut c,
+    chip_check(
+        board,
+        sign_cli,
+        &ChipCheck {
+            program: "ed25519-check",
+            sign: "ed25519",
+            cases_file: "ed25519-cases.bin",
+            write_cases: crate::ed25519_check::write_cases,
+            step: |n| {
+                format!("Ed25519 on the chip: field products, {n} verdicts against ed25519-dalek's")
+            },
+        },
     )
 }
 
@@ -847,41 +824,61 @@ pub fn ed25519_check(board: &Board, sign_cli: &Path) -> Result<(), String> {
 /// own `ecdsa_nist`, on every wolfBoot ECC256 image and every edge case,
 /// under QEMU.
 pub fn ecdsa_check(board: &Board, sign_cli: &Path) -> Result<(), String> {
+    chip_check(
+        board,
+        sign_cli,
+        &ChipCheck {
+            program: "ecdsa-check",
+            sign: "ecc256",
+            cases_file: "ecdsa-cases.bin",
+            write_cases: crate::ecdsa_check::write_cases,
+            step: |n| format!("ECDSA P-256 on the chip: {n} verdicts against RustCrypto's"),
+        },
+    )
+}
+
+/// One of the board's on-chip check programs (`src/bin/*-check.rs`).
+struct ChipCheck {
+    /// The program, its bin and its feature (`ecdsa-check`).
+    program: &'static str,
+    /// The signature algorithm it is built with.
+    sign: &'static str,
+    /// The cases file, as the program opens it over semihosting.
+    cases_file: &'static str,
+    /// Writes the cases file; returns how many cases.
+    write_cases: fn(&Path) -> Result<usize, String>,
+    /// The step's name after the board's, from the number of cases.
+    step: fn(usize) -> String,
+}
+
+/// Build `check`'s program for `board` with its cases beside it, run it
+/// under QEMU; its exit status is the verdict.
+fn chip_check(board: &Board, sign_cli: &Path, check: &ChipCheck) -> Result<(), String> {
     let tc = toolchain(board)?;
-    let work = work_root(board).join("ecdsa-check");
-    let keystore = ensure_key(sign_cli, &work, "ecc256")?;
-    let cases = crate::ecdsa_check::write_cases(&work.join("ecdsa-cases.bin"))?;
+    let work = work_root(board).join(check.program);
+    let keystore = ensure_key(sign_cli, &work, check.sign)?;
+    let cases = (check.write_cases)(&work.join(check.cases_file))?;
+    let features = format!("{},sha256,{}", check.sign, check.program);
     run(
-        &format!("build {} ecdsa-check", board.name),
-        firmware_build(
-            &tc,
-            board,
-            &board_dir(),
-            Some("ecc256,sha256,ecdsa-check"),
-            Some(&keystore),
-        )
-        .args(["--bin", "ecdsa-check"])
-        .env(
-            "WOLFBOOT_IMAGE_HEADER_SIZE",
-            header_size("ecc256").to_string(),
-        ),
+        &format!("build {} {}", board.name, check.program),
+        firmware_build(&tc, board, &board_dir(), Some(&features), Some(&keystore))
+            .args(["--bin", check.program])
+            .env(
+                "WOLFBOOT_IMAGE_HEADER_SIZE",
+                header_size(check.sign).to_string(),
+            ),
     )?;
     let elf = root()
         .join(BOARD)
         .join("target")
         .join(board.target)
-        .join("release/ecdsa-check");
+        .join("release")
+        .join(check.program);
     let mut c = Command::new("timeout");
     c.current_dir(&work)
         .args(["300", "qemu-system-arm"])
         .args(["-machine", board.machine, "-cpu", board.cpu, "-nographic"])
         .args(["-semihosting-config", "enable=on,target=native", "-kernel"])
         .arg(elf);
-    run(
-        &format!(
-            "{} ECDSA P-256 on the chip: {cases} verdicts against RustCrypto's",
-            board.name
-        ),
-        &mut c,
-    )
+    run(&format!("{} {}", board.name, (check.step)(cases)), &mut c)
 }
