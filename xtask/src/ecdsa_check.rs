@@ -16,7 +16,7 @@ use std::path::Path;
 use p256::ecdsa::signature::hazmat::PrehashSigner;
 use p256::ecdsa::{Signature, SigningKey};
 use sha2::{Digest, Sha256, Sha384};
-use wolfboot_image_format::{AuthType, HashAlgorithm, ImageHeader};
+use wolfboot_image_format::{AuthType, HashAlgorithm};
 use wolfboot_verify::{verify_signature, VerifyPolicy};
 
 /// Bytes of one case: verdict, digest length, X||Y, r||s, digest (48 bytes,
@@ -129,28 +129,14 @@ impl Case {
 
 /// wolfBoot's valid ECC256 images from the repository's vectors.
 fn wolfboot_cases() -> Result<Vec<Case>, String> {
-    let mut out = Vec::new();
-    for e in wolfboot_test_vectors::entries() {
-        if e.kind != "signed_image" || e.alg.as_deref() != Some("ecc256") || e.valid != Some(true) {
-            continue;
-        }
-        let image = wolfboot_test_vectors::read(&e.file);
-        let h = ImageHeader::parse_auto(&image).map_err(|err| format!("{}: {err}", e.file))?;
-        let digest = h.digest().map_err(|err| format!("{}: {err}", e.file))?;
-        let sig = h
-            .signature()
-            .ok_or_else(|| format!("{}: no signature", e.file))?;
-        let key = wolfboot_test_vectors::read(e.pubkey.as_deref().unwrap_or_default());
-        out.push(Case {
-            key,
-            digest: digest.value.to_vec(),
-            sig: sig.to_vec(),
-        });
-    }
-    if out.is_empty() {
-        return Err("no ECC256 images in the vectors".into());
-    }
-    Ok(out)
+    Ok(crate::chip_cases::wolfboot_signatures("ecc256")?
+        .into_iter()
+        .map(|w| Case {
+            key: w.key,
+            digest: w.digest,
+            sig: w.sig,
+        })
+        .collect())
 }
 
 /// A signature of our own: key `i`, over a SHA-256 (or SHA-384) digest.
@@ -236,7 +222,7 @@ pub fn cases() -> Result<Vec<(Case, bool)>, String> {
 
 /// Write the cases to `path`; returns how many.
 pub fn write_cases(path: &Path) -> Result<usize, String> {
-    crate::util::write_judged(path, &cases()?, Case::encode)
+    crate::chip_cases::write_judged(path, &cases()?, Case::encode)
 }
 
 #[cfg(test)]

@@ -18,7 +18,7 @@ use std::path::Path;
 
 use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
 use sha2::{Digest, Sha256, Sha384};
-use wolfboot_image_format::{AuthType, HashAlgorithm, ImageHeader};
+use wolfboot_image_format::{AuthType, HashAlgorithm};
 use wolfboot_verify::{verify_signature, VerifyPolicy};
 
 /// Bytes of one case: verdict, digest length, key, R||s, digest (48
@@ -143,32 +143,22 @@ impl Case {
 
 /// wolfBoot's valid Ed25519 images from the repository's vectors.
 fn wolfboot_cases() -> Result<Vec<Case>, String> {
-    let mut out = Vec::new();
-    for e in wolfboot_test_vectors::entries() {
-        if e.kind != "signed_image" || e.alg.as_deref() != Some("ed25519") || e.valid != Some(true)
-        {
-            continue;
-        }
-        let image = wolfboot_test_vectors::read(&e.file);
-        let h = ImageHeader::parse_auto(&image).map_err(|err| format!("{}: {err}", e.file))?;
-        let digest = h.digest().map_err(|err| format!("{}: {err}", e.file))?;
-        let sig = h
-            .signature()
-            .and_then(|s| s.try_into().ok())
-            .ok_or_else(|| format!("{}: no 64-byte signature", e.file))?;
-        let key = wolfboot_test_vectors::read(e.pubkey.as_deref().unwrap_or_default())
-            .try_into()
-            .map_err(|_| format!("{}: the public key is not 32 bytes", e.file))?;
-        out.push(Case {
-            key,
-            digest: digest.value.to_vec(),
-            sig,
-        });
-    }
-    if out.is_empty() {
-        return Err("no Ed25519 images in the vectors".into());
-    }
-    Ok(out)
+    crate::chip_cases::wolfboot_signatures("ed25519")?
+        .into_iter()
+        .map(|w| {
+            Ok(Case {
+                key: w
+                    .key
+                    .try_into()
+                    .map_err(|_| "an Ed25519 key is not 32 bytes")?,
+                sig: w
+                    .sig
+                    .try_into()
+                    .map_err(|_| "an Ed25519 signature is not 64 bytes")?,
+                digest: w.digest,
+            })
+        })
+        .collect()
 }
 
 /// A signature of our own: key `i`, over a SHA-256 (or SHA-384) digest.
@@ -261,7 +251,7 @@ pub fn cases() -> Result<Vec<(Case, bool)>, String> {
 
 /// Write the cases to `path`; returns how many.
 pub fn write_cases(path: &Path) -> Result<usize, String> {
-    crate::util::write_judged(path, &cases()?, Case::encode)
+    crate::chip_cases::write_judged(path, &cases()?, Case::encode)
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 //! the step named and a non-zero exit.
 
 mod bench;
+mod chip_cases;
 mod chips;
 mod cli;
 mod commands;

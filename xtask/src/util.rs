@@ -100,15 +100,3 @@ pub fn build_sign_cli() -> Result<PathBuf, String> {
     run("build sign-cli", cargo().args(["build", "-p", "sign-cli"]))?;
     Ok(target_dir().join("debug/sign-cli"))
 }
-
-/// Write the cases of an on-chip check program to `path`, each encoded
-/// with the host's verdict (`encode`); returns how many.
-pub fn write_judged<C, const N: usize>(
-    path: &std::path::Path,
-    cases: &[(C, bool)],
-    encode: fn(&C, bool) -> [u8; N],
-) -> Result<usize, String> {
-    let bytes: Vec<u8> = cases.iter().flat_map(|(c, v)| encode(c, *v)).collect();
-    std::fs::write(path, bytes).map_err(|e| format!("{}: {e}", path.display()))?;
-    Ok(cases.len())
-}

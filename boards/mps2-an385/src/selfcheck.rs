@@ -1,8 +1,9 @@
 //! What the on-chip check programs (`src/bin/ecdsa-check.rs`,
 //! `src/bin/ed25519-check.rs`) share: SHA-256's assembly block function
 //! (`wolfboot-verify`'s `sha256_arm`, on ARMv7-M and ARMv7E-M) against the
-//! portable one, and the firmware's own `memcpy` and `memset` (`mem`)
-//! against byte loops. Each program checks the SHA-256 constants table of
+//! portable one, the firmware's own `memcpy` and `memset` (`mem`)
+//! against byte loops, and the loop over the host's cases with their
+//! verdicts ([`verdicts`]). Each program checks the SHA-256 constants table of
 //! its build: SHA-256's own in the ECDSA one, SHA-512's high halves in the
 //! Ed25519 one.
 
@@ -10,6 +11,7 @@ use core::hint::black_box;
 use core::ptr::{read_volatile, write_volatile};
 
 use crate::console::{Console, Uart};
+use crate::semihost::{HostFile, MODE_READ_BINARY};
 use wolfboot_verify::sha256::assembly_compress_agrees;
 
 /// SHA-256 blocks compressed by the assembly and by the portable code:
@@ -99,4 +101,47 @@ pub fn mem_routines(con: &mut Uart, program: &str) -> bool {
     con.dec(n);
     con.println(" copies and fills agree with byte loops");
     agree == n
+}
+
+/// The host's cases in `file` (NUL-terminated name, read over
+/// semihosting), `N` bytes each with the host's verdict first (1:
+/// accepted), each judged on the chip by `accepts`. Prints every
+/// disagreement and the count as `program: A of C verdicts agree with
+/// reference`; returns whether there were cases and all agreed.
+pub fn verdicts<const N: usize>(
+    con: &mut Uart,
+    program: &str,
+    file: &[u8],
+    reference: &str,
+    mut accepts: impl FnMut(&[u8; N]) -> bool,
+) -> bool {
+    let Some(file) = HostFile::open(file, MODE_READ_BINARY) else {
+        con.print(program);
+        con.println(": cannot open its cases file");
+        return false;
+    };
+    let (mut cases, mut agree) = (0u32, 0u32);
+    let mut case = [0u8; N];
+    while file.read(&mut case) == N {
+        cases += 1;
+        let expect = case.first() == Some(&1);
+        if accepts(&case) == expect {
+            agree += 1;
+        } else {
+            con.print(program);
+            con.print(": case ");
+            con.dec(cases);
+            con.print(if expect { " refused, " } else { " accepted, " });
+            con.print(reference);
+            con.println(if expect { " accepts it" } else { " refuses it" });
+        }
+    }
+    con.print(program);
+    con.print(": ");
+    con.dec(agree);
+    con.print(" of ");
+    con.dec(cases);
+    con.print(" verdicts agree with ");
+    con.println(reference);
+    cases > 0 && agree == cases
 }

@@ -77,24 +77,21 @@ pub(crate) extern "C" fn compress(
         "ldrd r6, r7, [r1, #-28]", // w[t-7], w[t-6]
         "ldrd r8, r9, [r1, #-64]", // w[t-16], w[t-15]
         "ldr r10, [r1, #-56]", // w[t-14]
-        "ror r2, r4, #17",
-        "eor r2, r2, r4, ror #19",
-        "eor r2, r2, r4, lsr #10", // σ1(w[t-2])
-        "add r6, r6, r2",
-        "ror r2, r9, #7",
-        "eor r2, r2, r9, ror #18",
-        "eor r2, r2, r9, lsr #3", // σ0(w[t-15])
-        "add r6, r6, r2",
-        "add r6, r6, r8", // w[t]
-        "ror r2, r5, #17",
-        "eor r2, r2, r5, ror #19",
-        "eor r2, r2, r5, lsr #10", // σ1(w[t-1])
-        "add r7, r7, r2",
-        "ror r2, r10, #7",
-        "eor r2, r2, r10, ror #18",
-        "eor r2, r2, r10, lsr #3", // σ0(w[t-14])
-        "add r7, r7, r2",
-        "add r7, r7, r9", // w[t+1]
+        // One word: out (holding w[t-7]) += σ1(w2) + σ0(w15) + w16.
+        ".macro wolfboot_sha256_word out, w2, w15, w16",
+        "ror r2, \\w2, #17",
+        "eor r2, r2, \\w2, ror #19",
+        "eor r2, r2, \\w2, lsr #10", // σ1
+        "add \\out, \\out, r2",
+        "ror r2, \\w15, #7",
+        "eor r2, r2, \\w15, ror #18",
+        "eor r2, r2, \\w15, lsr #3", // σ0
+        "add \\out, \\out, r2",
+        "add \\out, \\out, \\w16",
+        ".endm",
+        "wolfboot_sha256_word r6, r4, r9, r8", // w[t]
+        "wolfboot_sha256_word r7, r5, r10, r9", // w[t+1]
+        ".purgem wolfboot_sha256_word",
         "strd r6, r7, [r1], #8",
         "mov r4, r6",
         "mov r5, r7",
@@ -104,49 +101,36 @@ pub(crate) extern "C" fn compress(
         "ldr r2, [sp]",
         "ldm r2, {{r4-r11}}", // a..h
         "eor r12, r5, r6", // b ^ c, for the first Maj
-        "4:",
+        // One round, on the variables where they are this round: d and h
+        // change (h becomes the new a, d the new e); bc holds b ^ c on the
+        // way in, ab receives a ^ b on the way out.
+        ".macro wolfboot_sha256_round a, b, c, d, e, f, g, h, bc, ab",
         "ldr r2, [r0], #{kstep}", // K[t]
         "ldr r3, [r1], #4", // w[t]
-        "add r11, r11, r2",
-        "add r11, r11, r3",
-        "ror r2, r8, #6",
-        "eor r2, r2, r8, ror #11",
-        "eor r2, r2, r8, ror #25", // Σ1(e)
-        "add r11, r11, r2",
-        "eor r2, r9, r10",
-        "and r2, r2, r8",
-        "eor r2, r2, r10", // Ch(e, f, g)
-        "add r11, r11, r2", // h + Σ1 + Ch + K + w: T1
-        "add r7, r7, r11", // d + T1: the next e
-        "ror r2, r4, #2",
-        "eor r2, r2, r4, ror #13",
-        "eor r2, r2, r4, ror #22", // Σ0(a)
-        "add r11, r11, r2",
-        "eor lr, r4, r5", // a ^ b: the next round's b ^ c
-        "and r2, lr, r12",
-        "eor r2, r2, r5", // Maj(a, b, c) = b ^ ((a ^ b) & (b ^ c))
-        "add r11, r11, r2", // T1 + Σ0 + Maj: the next a
-        "ldr r2, [r0], #{kstep}",
-        "ldr r3, [r1], #4",
-        "add r10, r10, r2",
-        "add r10, r10, r3",
-        "ror r2, r7, #6",
-        "eor r2, r2, r7, ror #11",
-        "eor r2, r2, r7, ror #25",
-        "add r10, r10, r2",
-        "eor r2, r8, r9",
-        "and r2, r2, r7",
-        "eor r2, r2, r9",
-        "add r10, r10, r2",
-        "add r6, r6, r10",
-        "ror r2, r11, #2",
-        "eor r2, r2, r11, ror #13",
-        "eor r2, r2, r11, ror #22",
-        "add r10, r10, r2",
-        "eor r12, r11, r4",
-        "and r2, r12, lr",
-        "eor r2, r2, r4",
-        "add r10, r10, r2",
+        "add \\h, \\h, r2",
+        "add \\h, \\h, r3",
+        "ror r2, \\e, #6",
+        "eor r2, r2, \\e, ror #11",
+        "eor r2, r2, \\e, ror #25", // Σ1(e)
+        "add \\h, \\h, r2",
+        "eor r2, \\f, \\g",
+        "and r2, r2, \\e",
+        "eor r2, r2, \\g", // Ch(e, f, g)
+        "add \\h, \\h, r2", // h + Σ1 + Ch + K + w: T1
+        "add \\d, \\d, \\h", // d + T1: the next e
+        "ror r2, \\a, #2",
+        "eor r2, r2, \\a, ror #13",
+        "eor r2, r2, \\a, ror #22", // Σ0(a)
+        "add \\h, \\h, r2",
+        "eor \\ab, \\a, \\b", // a ^ b: the next round's b ^ c
+        "and r2, \\ab, \\bc",
+        "eor r2, r2, \\b", // Maj(a, b, c) = b ^ ((a ^ b) & (b ^ c))
+        "add \\h, \\h, r2", // T1 + Σ0 + Maj: the next a
+        ".endm",
+        "4:",
+        "wolfboot_sha256_round r4, r5, r6, r7, r8, r9, r10, r11, r12, lr",
+        "wolfboot_sha256_round r11, r4, r5, r6, r7, r8, r9, r10, lr, r12",
+        ".purgem wolfboot_sha256_round",
         "mov r2, r4", // the names moved two places: move the values back
         "mov r4, r10",
         "mov r10, r8",

@@ -20,8 +20,8 @@
 #[cfg(target_os = "none")]
 mod firmware {
     use cortex_m_rt::{entry, exception, ExceptionFrame};
-    use wolfboot_board_mps2_an385::console::{Console, Uart};
-    use wolfboot_board_mps2_an385::semihost::{self, HostFile, MODE_READ_BINARY};
+    use wolfboot_board_mps2_an385::console::Uart;
+    use wolfboot_board_mps2_an385::{selfcheck, semihost};
     use wolfboot_image_format::{AuthType, HashAlgorithm};
     use wolfboot_verify::{verify_signature, VerifyPolicy};
 
@@ -33,51 +33,28 @@ mod firmware {
     fn main() -> ! {
         // SAFETY: the only UART user in this program.
         let mut con = unsafe { Uart::new(115_200) };
-        let Some(file) = HostFile::open(b"ecdsa-cases.bin\0", MODE_READ_BINARY) else {
-            con.println("ecdsa-check: cannot open ecdsa-cases.bin");
-            semihost::exit(2)
-        };
-        let sha256_ok = wolfboot_board_mps2_an385::selfcheck::sha256_assembly(&mut con, "ecdsa-check")
-            & wolfboot_board_mps2_an385::selfcheck::mem_routines(&mut con, "ecdsa-check");
-        let (mut cases, mut agree) = (0u32, 0u32);
-        let mut case = [0u8; CASE_LEN];
-        while file.read(&mut case) == CASE_LEN {
-            cases += 1;
-            let [expect, digest_len, rest @ ..] = &case;
-            let (key, rest) = rest.split_at(64);
-            let (sig, digest) = rest.split_at(64);
-            let hash = if *digest_len == 48 {
-                HashAlgorithm::Sha384
-            } else {
-                HashAlgorithm::Sha256
-            };
-            let digest = digest.get(..usize::from(*digest_len)).unwrap_or(digest);
-            let verdict = verify_signature(
-                AuthType::Ecc256,
-                key,
-                hash,
-                digest,
-                sig,
-                &VerifyPolicy::new(),
-            );
-            if verdict.is_ok() == (*expect == 1) {
-                agree += 1;
-            } else {
-                con.print("ecdsa-check: case ");
-                con.dec(cases);
-                con.println(if *expect == 1 {
-                    " refused, RustCrypto accepts it"
+        let mut ok = selfcheck::sha256_assembly(&mut con, "ecdsa-check");
+        ok &= selfcheck::mem_routines(&mut con, "ecdsa-check");
+        ok &= selfcheck::verdicts(
+            &mut con,
+            "ecdsa-check",
+            b"ecdsa-cases.bin\0",
+            "RustCrypto",
+            |case: &[u8; CASE_LEN]| {
+                let [_, digest_len, rest @ ..] = case;
+                let (key, rest) = rest.split_at(64);
+                let (sig, digest) = rest.split_at(64);
+                let hash = if *digest_len == 48 {
+                    HashAlgorithm::Sha384
                 } else {
-                    " accepted, RustCrypto refuses it"
-                });
-            }
-        }
-        con.print("ecdsa-check: ");
-        con.dec(agree);
-        con.print(" of ");
-        con.dec(cases);
-        con.println(" verdicts agree with RustCrypto");
-        semihost::exit(if sha256_ok && cases > 0 && agree == cases { 0 } else { 1 })
+                    HashAlgorithm::Sha256
+                };
+                let digest = digest.get(..usize::from(*digest_len)).unwrap_or(digest);
+                let policy = VerifyPolicy::new();
+                verify_signature(AuthType::Ecc256, key, hash, digest, sig, &policy).is_ok()
+            },
+        );
+        semihost::exit(if ok { 0 } else { 1 })
     }
 
     #[exception]

@@ -22,7 +22,7 @@
 mod firmware {
     use cortex_m_rt::{entry, exception, ExceptionFrame};
     use wolfboot_board_mps2_an385::console::{Console, Uart};
-    use wolfboot_board_mps2_an385::semihost::{self, HostFile, MODE_READ_BINARY};
+    use wolfboot_board_mps2_an385::{selfcheck, semihost};
     use wolfboot_image_format::{AuthType, HashAlgorithm};
     use wolfboot_verify::{verify_signature, VerifyPolicy};
 
@@ -36,45 +36,27 @@ mod firmware {
         // SAFETY: the only UART user in this program.
         let mut con = unsafe { Uart::new(115_200) };
         let (products, mut ok) = field_products(&mut con);
-        ok &= wolfboot_board_mps2_an385::selfcheck::sha256_assembly(&mut con, "ed25519-check");
-        ok &= wolfboot_board_mps2_an385::selfcheck::mem_routines(&mut con, "ed25519-check");
-        let Some(file) = HostFile::open(b"ed25519-cases.bin\0", MODE_READ_BINARY) else {
-            con.println("ed25519-check: cannot open ed25519-cases.bin");
-            semihost::exit(2)
-        };
-        let (mut cases, mut agree) = (0u32, 0u32);
-        let mut case = [0u8; CASE_LEN];
-        while file.read(&mut case) == CASE_LEN {
-            cases += 1;
-            let [expect, msg_len, rest @ ..] = &case;
-            let (key, rest) = rest.split_at(32);
-            let (sig, msg) = rest.split_at(64);
-            let msg = msg.get(..usize::from(*msg_len)).unwrap_or(msg);
-            let hash = if msg.len() == 48 {
-                HashAlgorithm::Sha384
-            } else {
-                HashAlgorithm::Sha256
-            };
-            let verdict =
-                verify_signature(AuthType::Ed25519, key, hash, msg, sig, &VerifyPolicy::new());
-            if verdict.is_ok() == (*expect == 1) {
-                agree += 1;
-            } else {
-                con.print("ed25519-check: case ");
-                con.dec(cases);
-                con.println(if *expect == 1 {
-                    " refused, ed25519-dalek accepts it"
+        ok &= selfcheck::sha256_assembly(&mut con, "ed25519-check");
+        ok &= selfcheck::mem_routines(&mut con, "ed25519-check");
+        ok &= selfcheck::verdicts(
+            &mut con,
+            "ed25519-check",
+            b"ed25519-cases.bin\0",
+            "ed25519-dalek",
+            |case: &[u8; CASE_LEN]| {
+                let [_, msg_len, rest @ ..] = case;
+                let (key, rest) = rest.split_at(32);
+                let (sig, msg) = rest.split_at(64);
+                let msg = msg.get(..usize::from(*msg_len)).unwrap_or(msg);
+                let hash = if msg.len() == 48 {
+                    HashAlgorithm::Sha384
                 } else {
-                    " accepted, ed25519-dalek refuses it"
-                });
-            }
-        }
-        con.print("ed25519-check: ");
-        con.dec(agree);
-        con.print(" of ");
-        con.dec(cases);
-        con.println(" verdicts agree with ed25519-dalek");
-        ok &= cases > 0 && agree == cases;
+                    HashAlgorithm::Sha256
+                };
+                let policy = VerifyPolicy::new();
+                verify_signature(AuthType::Ed25519, key, hash, msg, sig, &policy).is_ok()
+            },
+        );
         if products == 0 {
             con.println("ed25519-check: no assembly on this core, products not compared");
         }
