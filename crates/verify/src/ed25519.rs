@@ -85,7 +85,7 @@ pub fn assembly_mul_agrees(a: &[u32; 8], b: &[u32; 8]) -> bool {
 /// returns one (`fe25519_arm::mul`).
 #[derive(Clone, Copy, Debug)]
 #[repr(C)]
-pub(crate) struct Fe(pub(crate) [u32; 8]);
+pub(crate) struct Fe([u32; 8]);
 
 const ZERO: Fe = Fe([0; 8]);
 const ONE: Fe = Fe([1, 0, 0, 0, 0, 0, 0, 0]);

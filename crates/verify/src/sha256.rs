@@ -194,6 +194,22 @@ macro_rules! round {
     };
 }
 
+/// The table the round constants are read from: SHA-256's own ([`K`]),
+/// or SHA-512's in builds with Ed25519 (the high halves of its first 64).
+#[cfg(not(feature = "ed25519"))]
+pub(crate) type RoundConstants = [u32; 64];
+#[cfg(feature = "ed25519")]
+pub(crate) type RoundConstants = [u64; 80];
+
+/// The round constants as this build links them: the one place that
+/// chooses, for the Rust and the assembly block functions alike.
+fn round_constants() -> &'static RoundConstants {
+    #[cfg(not(feature = "ed25519"))]
+    return &K;
+    #[cfg(feature = "ed25519")]
+    return &crate::sha512::K;
+}
+
 /// A round constant as SHA-256 uses it: its own, or the high half of
 /// SHA-512's.
 trait RoundConstant: Copy {
@@ -226,7 +242,7 @@ const SCHEDULE: Schedule = [0; 64];
 #[cfg(all(target_arch = "arm", target_feature = "thumb2"))]
 #[inline(always)]
 fn compress(state: &mut [u32; 8], w: &mut Schedule, block: &[u8; BLOCK]) {
-    crate::sha256_arm::compress(state, w, block, crate::sha256_arm::round_constants());
+    crate::sha256_arm::compress(state, w, block, round_constants());
 }
 
 #[cfg(not(all(target_arch = "arm", target_feature = "thumb2")))]
@@ -244,12 +260,7 @@ fn compress(state: &mut [u32; 8], w: &mut Schedule, block: &[u8; BLOCK]) {
 pub fn assembly_compress_agrees(state: &[u32; 8], block: &[u8; BLOCK]) -> bool {
     let (mut ours, mut want) = (*state, *state);
     let mut w = SCHEDULE;
-    crate::sha256_arm::compress(
-        &mut ours,
-        &mut w,
-        block,
-        crate::sha256_arm::round_constants(),
-    );
+    crate::sha256_arm::compress(&mut ours, &mut w, block, round_constants());
     compress_portable(&mut want, &mut w, block);
     ours == want
 }
@@ -282,10 +293,7 @@ fn compress_portable(state: &mut [u32; 8], w: &mut Schedule, block: &[u8; BLOCK]
     let [mut a, mut b, mut c, mut d, mut e, mut f, mut g, mut h] = *state;
     let mut x0 = b ^ c;
     let mut x1;
-    #[cfg(not(feature = "ed25519"))]
-    let (k4, _) = K.as_chunks::<4>();
-    #[cfg(feature = "ed25519")]
-    let (k4, _) = crate::sha512::K.as_chunks::<4>();
+    let (k4, _) = round_constants().as_chunks::<4>();
     let (w4, _) = w.as_chunks::<4>();
     for (k, x) in k4.iter().zip(w4) {
         round!(a, b, c, d, e, f, g, h, k[0].k32(), x[0], x0, x1);

@@ -18,20 +18,7 @@
 //! `cargo xtask test` compares it with the portable code on the chip (in
 //! `ed25519-check` on both MPS2 boards) on pseudo-random states and blocks.
 
-/// The table the round constants are read from: SHA-256's own, or
-/// SHA-512's in builds with Ed25519 (`crate::sha256::K`).
-#[cfg(not(feature = "ed25519"))]
-pub(crate) type RoundConstants = [u32; 64];
-#[cfg(feature = "ed25519")]
-pub(crate) type RoundConstants = [u64; 80];
-
-/// The round constants as this build links them.
-pub(crate) fn round_constants() -> &'static RoundConstants {
-    #[cfg(not(feature = "ed25519"))]
-    return &crate::sha256::K;
-    #[cfg(feature = "ed25519")]
-    return &crate::sha512::K;
-}
+use crate::sha256::RoundConstants;
 
 /// Byte offset of the first constant in [`RoundConstants`], and bytes from
 /// one to the next.
